@@ -1,0 +1,36 @@
+# OneFlow — the two commands for a fresh clone are `make demo` and `make test` (see README.md).
+# Everything the project needs is installed by the targets below; nothing is downloaded at run time.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+export ONNXRUNTIME_NODE_INSTALL := skip
+
+.PHONY: setup demo test test-ts test-py clean
+
+setup: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: training/requirements.txt training/pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet -r training/requirements.txt
+	$(VENV)/bin/pip install --quiet --no-deps -e training
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+# The main job on shipped defaults: replay a shipped bag through the node with a shipped model, print the summary.
+demo: setup
+	npx oneflow replay $(DEMO_BAG) --model $(DEMO_MODEL) --fast
+
+test: setup test-ts test-py
+
+test-ts:
+	npm test
+
+test-py:
+	$(VENV)/bin/python -m pytest -q training/tests
+
+clean:
+	rm -rf dist $(VENV) node_modules

@@ -1,0 +1,3 @@
+from oneflow_train.cli import main
+
+raise SystemExit(main())
