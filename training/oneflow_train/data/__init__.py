@@ -1,0 +1,1 @@
+"""Push-T demonstrations: zarr replay buffer, DP sequence sampler, normaliser, block keypoints."""
