@@ -1,0 +1,84 @@
+// What the node needs to know about a policy, in the node's vocabulary (camelCase, seconds). Built from the ONNX
+// file's `oneflow.policy` metadata (design.md §2; parsed and validated by src/onnx/) by `specFromMetadata`.
+
+export type StateSource = 'joint_states' | 'object_pose';
+
+export type PolicySpec = {
+  readonly name: string;
+  readonly method: string;
+  /** sha256 prefix (16 hex) of the ONNX file; '' for fakes. */
+  readonly modelId: string;
+  /** To: observation steps fed to the policy. */
+  readonly nObsSteps: number;
+  /** Spacing of the To observation steps, s. */
+  readonly obsIntervalSec: number;
+  readonly stateNames: readonly string[];
+  readonly stateSources: readonly StateSource[];
+  /** Image input (uint8 [1, To, H, W, 3] RGB) or null for state-only policies. */
+  readonly image: { readonly height: number; readonly width: number; readonly source: 'camera' } | null;
+  readonly actionNames: readonly string[];
+  /** Ha: actions per chunk. */
+  readonly horizon: number;
+  /** Ta: actions executed per inference in DP-style execution. */
+  readonly nActionSteps: number;
+  /** action[k] is meant for t_obs + (k + firstStepOffset)·dt. */
+  readonly firstStepOffset: number;
+  /** 1/dt of the action sequence, Hz. */
+  readonly actionRateHz: number;
+  readonly actionLow: readonly number[];
+  readonly actionHigh: readonly number[];
+  /** [1, S, Ha, Da]. */
+  readonly noiseShape: readonly number[];
+};
+
+/** The subset of the `oneflow.policy` JSON (schema_version 1) the node reads; matches src/onnx PolicyMetadata. */
+export type PolicyMetadataLike = {
+  readonly name: string;
+  readonly method: string;
+  readonly observation: {
+    readonly n_obs_steps: number;
+    readonly obs_interval_s: number;
+    readonly state: { readonly names: readonly string[]; readonly sources: readonly string[] };
+    readonly image: { readonly height: number; readonly width: number; readonly source: string } | null;
+  };
+  readonly action: {
+    readonly names: readonly string[];
+    readonly horizon: number;
+    readonly n_action_steps: number;
+    readonly first_step_offset: number;
+    readonly control_rate_hz: number;
+    readonly low: readonly number[];
+    readonly high: readonly number[];
+  };
+  readonly noise: { readonly shape: readonly number[] };
+};
+
+export function specFromMetadata(meta: PolicyMetadataLike, modelId: string): PolicySpec {
+  const o = meta.observation;
+  const a = meta.action;
+  return Object.freeze({
+    name: meta.name,
+    method: meta.method,
+    modelId,
+    nObsSteps: o.n_obs_steps,
+    obsIntervalSec: o.obs_interval_s,
+    stateNames: Object.freeze([...o.state.names]),
+    stateSources: Object.freeze(o.state.sources.map((s) => s as StateSource)),
+    image: o.image === null ? null : Object.freeze({ height: o.image.height, width: o.image.width, source: 'camera' as const }),
+    actionNames: Object.freeze([...a.names]),
+    horizon: a.horizon,
+    nActionSteps: a.n_action_steps,
+    firstStepOffset: a.first_step_offset,
+    actionRateHz: a.control_rate_hz,
+    actionLow: Object.freeze([...a.low]),
+    actionHigh: Object.freeze([...a.high]),
+    noiseShape: Object.freeze([...meta.noise.shape]),
+  });
+}
+
+/** Element counts of the three inputs and the output. */
+export function tensorSizes(spec: PolicySpec): { state: number; image: number; noise: number; action: number } {
+  const image = spec.image === null ? 0 : spec.nObsSteps * spec.image.height * spec.image.width * 3;
+  const noise = spec.noiseShape.reduce((a, b) => a * b, 1);
+  return { state: spec.nObsSteps * spec.stateNames.length, image, noise, action: spec.horizon * spec.actionNames.length };
+}
