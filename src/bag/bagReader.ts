@@ -1,0 +1,286 @@
+// rosbag2 MCAP reader. Accepts a bag directory (metadata.yaml + *.mcap, as `ros2 bag record` writes) or a single
+// .mcap file. Reads through the summary index when the file is whole; a file without a valid footer (recording
+// killed, copy cut short) is read record by record and its complete chunks recovered, with the loss reported as a
+// BagProblem rather than thrown away silently. Nothing here decodes messages unless asked (see codecFor()).
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { McapIndexedReader, McapStreamReader, type McapTypes } from '@mcap/core';
+import { MESSAGE_DEFINITIONS, MessageCodec, SchemaError, isKnownType } from '../msgs/index.js';
+import { BagError, formatNs } from './errors.js';
+import { relativeFilePaths } from './metadata.js';
+
+export interface BagTopic {
+  topic: string;
+  type: string; // schema name, e.g. sensor_msgs/msg/Image
+  schemaEncoding: string; // ros2msg | ros2idl | ...
+  messageEncoding: string; // cdr
+  definition: string; // schema text
+  messageCount: number;
+}
+
+export interface BagMessage {
+  topic: string;
+  type: string;
+  logTimeNs: bigint;
+  publishTimeNs: bigint;
+  sequence: number;
+  data: Uint8Array;
+}
+
+/** A problem found while opening or reading, that did not stop the read. */
+export interface BagProblem {
+  kind: 'truncated' | 'unknown_schema';
+  topic?: string;
+  timeNs?: bigint;
+  message: string;
+}
+
+const MCAP_MAGIC = [0x89, 0x4d, 0x43, 0x41, 0x50]; // "\x89MCAP"
+const SQLITE_MAGIC = 'SQLite format 3';
+
+class BufferReadable implements McapTypes.IReadable {
+  constructor(readonly bytes: Uint8Array) {}
+  async size(): Promise<bigint> {
+    return BigInt(this.bytes.byteLength);
+  }
+  async read(offset: bigint, length: bigint): Promise<Uint8Array> {
+    const start = Number(offset);
+    const end = start + Number(length);
+    if (end > this.bytes.byteLength) {
+      throw new BagError(`read of ${length} bytes at offset ${offset} runs past the end (${this.bytes.byteLength} bytes)`);
+    }
+    return this.bytes.subarray(start, end);
+  }
+}
+
+interface Channel {
+  topic: string;
+  schemaId: number;
+  messageEncoding: string;
+}
+
+/** One .mcap file, indexed or recovered. */
+interface FileSource {
+  path: string;
+  channels: Map<number, Channel>;
+  schemas: Map<number, { name: string; encoding: string; data: Uint8Array }>;
+  counts: Map<number, number>;
+  messages(): AsyncGenerator<McapTypes.TypedMcapRecords['Message']>;
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+async function openFile(path: string, problems: BagProblem[]): Promise<FileSource> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (err) {
+    throw new BagError(`cannot read bag file ${path}: ${describe(err)}`);
+  }
+  const head = Buffer.from(bytes.subarray(0, 16));
+  if (head.toString('latin1').startsWith(SQLITE_MAGIC)) {
+    throw new BagError(`${path} is a sqlite3 rosbag2 file; only MCAP is supported (convert it: ros2 bag convert, or rosbags-convert)`);
+  }
+  if (bytes.byteLength < 8 || !MCAP_MAGIC.every((b, i) => bytes[i] === b)) {
+    throw new BagError(`${path} is not an MCAP file: it starts with bytes [${[...head.subarray(0, 8)].join(', ')}], expected the MCAP magic [137, 77, 67, 65, 80, …] (${bytes.byteLength} bytes in all)`);
+  }
+  try {
+    const reader = await McapIndexedReader.Initialize({ readable: new BufferReadable(bytes) });
+    const counts = new Map<number, number>();
+    for (const [id, n] of reader.statistics?.channelMessageCounts ?? []) counts.set(id, Number(n));
+    return {
+      path,
+      channels: new Map([...reader.channelsById].map(([id, c]) => [id, c])),
+      schemas: new Map([...reader.schemasById].map(([id, s]) => [id, s])),
+      counts,
+      messages: () => reader.readMessages({ validateCrcs: true }),
+    };
+  } catch (err) {
+    return recover(path, bytes, describe(err), problems);
+  }
+}
+
+/** Read a file without a usable summary record by record; keep every complete chunk. */
+function recover(path: string, bytes: Uint8Array, why: string, problems: BagProblem[]): FileSource {
+  const channels = new Map<number, Channel>();
+  const schemas = new Map<number, { name: string; encoding: string; data: Uint8Array }>();
+  const counts = new Map<number, number>();
+  const messages: McapTypes.TypedMcapRecords['Message'][] = [];
+  const stream = new McapStreamReader({ validateCrcs: true });
+  stream.append(bytes);
+  let stopped = '';
+  for (;;) {
+    let rec;
+    try {
+      rec = stream.nextRecord();
+    } catch (err) {
+      stopped = describe(err);
+      break;
+    }
+    if (rec === undefined) break;
+    if (rec.type === 'Schema') schemas.set(rec.id, rec);
+    else if (rec.type === 'Channel') channels.set(rec.id, rec);
+    else if (rec.type === 'Message') {
+      messages.push(rec);
+      counts.set(rec.channelId, (counts.get(rec.channelId) ?? 0) + 1);
+    } else if (rec.type === 'DataEnd' || rec.type === 'Footer') {
+      // A whole file that the indexed reader still refused: report the original reason.
+      if (rec.type === 'Footer') stopped = '';
+    }
+  }
+  const complete = stream.done() && stopped === '';
+  if (complete && messages.length === 0) {
+    throw new BagError(`${path} could not be read: ${why}`);
+  }
+  messages.sort((a, b) => (a.logTime < b.logTime ? -1 : a.logTime > b.logTime ? 1 : 0));
+  const last = messages.at(-1);
+  const lastTopic = last === undefined ? undefined : channels.get(last.channelId)?.topic;
+  problems.push({
+    kind: 'truncated',
+    ...(lastTopic !== undefined ? { topic: lastTopic } : {}),
+    ...(last !== undefined ? { timeNs: last.logTime } : {}),
+    message:
+      `${path} is truncated or its index is damaged (${why}${stopped !== '' ? `; ${stopped}` : ''}); ` +
+      `recovered ${messages.length} messages in complete chunks` +
+      (last !== undefined ? `, the last on ${lastTopic ?? '?'} at ${formatNs(last.logTime)}` : '') +
+      `; ${stream.bytesRemaining()} trailing bytes of ${bytes.byteLength} unread`,
+  });
+  return {
+    path,
+    channels,
+    schemas,
+    counts,
+    messages: async function* () {
+      yield* messages;
+    },
+  };
+}
+
+async function bagFiles(path: string): Promise<string[]> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch {
+    throw new BagError(`bag ${path} does not exist`);
+  }
+  if (!info.isDirectory()) return [path];
+  const entries = await readdir(path);
+  let names: string[] = [];
+  if (entries.includes('metadata.yaml')) {
+    names = relativeFilePaths(await readFile(join(path, 'metadata.yaml'), 'utf8'));
+    const missing = names.filter((n) => !entries.includes(n));
+    if (missing.length > 0) throw new BagError(`bag ${path}: metadata.yaml lists ${missing.join(', ')}, which is missing`);
+  }
+  if (names.length === 0) names = entries.filter((e) => e.endsWith('.mcap')).sort();
+  if (names.length === 0) throw new BagError(`bag directory ${path} holds no .mcap file (found: ${entries.join(', ') || 'nothing'})`);
+  return names.map((n) => join(path, n));
+}
+
+export class BagReader {
+  readonly path: string;
+  readonly topics: readonly BagTopic[];
+  readonly problems: BagProblem[];
+  readonly #files: FileSource[];
+  readonly #codecs = new Map<string, MessageCodec>();
+
+  private constructor(path: string, files: FileSource[], problems: BagProblem[]) {
+    this.path = path;
+    this.#files = files;
+    this.problems = problems;
+    const byTopic = new Map<string, BagTopic>();
+    for (const f of files) {
+      for (const [id, ch] of f.channels) {
+        const schema = f.schemas.get(ch.schemaId);
+        const prev = byTopic.get(ch.topic);
+        const type = schema?.name ?? '';
+        if (prev !== undefined && prev.type !== type) {
+          throw new BagError(`bag ${path}: topic ${ch.topic} carries two types, ${prev.type} and ${type}`);
+        }
+        const entry = prev ?? {
+          topic: ch.topic,
+          type,
+          schemaEncoding: schema?.encoding ?? '',
+          messageEncoding: ch.messageEncoding,
+          definition: schema === undefined ? '' : new TextDecoder().decode(schema.data),
+          messageCount: 0,
+        };
+        entry.messageCount += f.counts.get(id) ?? 0;
+        byTopic.set(ch.topic, entry);
+      }
+    }
+    this.topics = [...byTopic.values()].sort((a, b) => a.topic.localeCompare(b.topic));
+  }
+
+  /** Open a bag directory or .mcap file. Throws BagError (never a raw library error) when it cannot be read. */
+  static async open(path: string): Promise<BagReader> {
+    const problems: BagProblem[] = [];
+    const files: FileSource[] = [];
+    for (const file of await bagFiles(path)) files.push(await openFile(file, problems));
+    return new BagReader(path, files, problems);
+  }
+
+  topic(name: string): BagTopic | undefined {
+    return this.topics.find((t) => t.topic === name);
+  }
+
+  /** Messages in log-time order (file by file), optionally only some topics. CRC errors become BagErrors. */
+  async *messages(topics?: readonly string[]): AsyncGenerator<BagMessage> {
+    const wanted = topics === undefined ? undefined : new Set(topics);
+    for (const f of this.#files) {
+      let lastNs: bigint | undefined;
+      const it = f.messages();
+      for (;;) {
+        let next;
+        try {
+          next = await it.next();
+        } catch (err) {
+          const after = lastNs === undefined ? 'before the first message' : `after ${formatNs(lastNs)}`;
+          throw new BagError(`bag file ${f.path} is corrupt ${after}: ${describe(err)}`);
+        }
+        if (next.done === true) break;
+        const m = next.value;
+        lastNs = m.logTime;
+        const ch = f.channels.get(m.channelId);
+        if (ch === undefined) {
+          throw new BagError(`bag file ${f.path}: message at ${formatNs(m.logTime)} names channel ${m.channelId}, which is not defined`);
+        }
+        if (wanted !== undefined && !wanted.has(ch.topic)) continue;
+        yield {
+          topic: ch.topic,
+          type: f.schemas.get(ch.schemaId)?.name ?? '',
+          logTimeNs: m.logTime,
+          publishTimeNs: m.publishTime,
+          sequence: m.sequence,
+          data: m.data,
+        };
+      }
+    }
+  }
+
+  /**
+   * The codec for a topic: our own definition for types we know (so a bag's odd text cannot change how we read
+   * our inputs), else one parsed from the bag's ros2msg schema. Throws SchemaError naming the topic when neither works.
+   */
+  codecFor(topicName: string): MessageCodec {
+    const cached = this.#codecs.get(topicName);
+    if (cached !== undefined) return cached;
+    const t = this.topic(topicName);
+    if (t === undefined) throw new SchemaError(`bag ${this.path} has no topic ${topicName}`);
+    if (t.messageEncoding !== 'cdr') {
+      throw new SchemaError(`topic ${topicName} (${t.type}) uses message encoding '${t.messageEncoding}', expected 'cdr'`);
+    }
+    let codec: MessageCodec;
+    if (isKnownType(t.type)) codec = new MessageCodec(t.type, MESSAGE_DEFINITIONS[t.type]);
+    else if (t.schemaEncoding !== 'ros2msg' || t.definition.trim() === '') {
+      throw new SchemaError(`topic ${topicName}: unknown type '${t.type}' with a '${t.schemaEncoding}' schema that cannot be decoded (need ros2msg)`);
+    } else codec = new MessageCodec(t.type, t.definition);
+    this.#codecs.set(topicName, codec);
+    return codec;
+  }
+
+  get messageCount(): number {
+    return this.topics.reduce((n, t) => n + t.messageCount, 0);
+  }
+}

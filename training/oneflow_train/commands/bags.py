@@ -1,0 +1,40 @@
+"""`oneflow-train bags`: write dataset episodes as rosbag2 MCAP bags (PyPI rosbags, not our TS writer)."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--episodes", required=True,
+                        help="comma-separated episode indices, e.g. 18,205 (0-based, dataset order)")
+    parser.add_argument("--out", required=True, help="output folder; one bag directory pusht_epNNN per episode")
+    parser.add_argument("--zarr", default=None, help="dataset path (default: the shared Push-T zarr)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from oneflow_train.bags import load_episode, write_episode_bag
+
+    zarr_path = args.zarr
+    if zarr_path is None:
+        from oneflow_train.data.pusht import DEFAULT_ZARR_PATH
+        zarr_path = DEFAULT_ZARR_PATH
+    try:
+        episodes = [int(x) for x in str(args.episodes).split(",") if x.strip()]
+    except ValueError:
+        print(f"--episodes must be comma-separated integers, got {args.episodes!r}")
+        return 2
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for index in tqdm(episodes, desc="bags", unit="episode"):
+        try:
+            ep = load_episode(zarr_path, index)
+            bag = write_episode_bag(ep, out / f"pusht_ep{index:03d}")
+        except (ValueError, FileExistsError) as err:
+            print(f"oneflow-train bags: {err}")
+            return 2
+        size = sum(f.stat().st_size for f in bag.iterdir())
+        tqdm.write(f"{bag}: episode {index}, {len(ep.state)} steps, {size / 1e6:.2f} MB")
+    return 0
