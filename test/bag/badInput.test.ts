@@ -1,0 +1,94 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BagReader } from '../../src/bag/bagReader.js';
+import { BagWriter } from '../../src/bag/bagWriter.js';
+import { BagError } from '../../src/bag/errors.js';
+import { MessageCodec, SchemaError } from '../../src/msgs/index.js';
+import { FIXTURE_MCAP, tempDir } from './helpers.js';
+
+function fixtureBytes(): Buffer {
+  return readFileSync(FIXTURE_MCAP);
+}
+
+test('a truncated bag is recovered up to its last complete chunk, and the loss is reported with topic and time', async () => {
+  const bytes = fixtureBytes();
+  const path = join(tempDir(), 'cut.mcap');
+  writeFileSync(path, bytes.subarray(0, Math.floor(bytes.length * 0.8)));
+  const bag = await BagReader.open(path);
+  assert.equal(bag.problems.length, 1);
+  const p = bag.problems[0]!;
+  assert.equal(p.kind, 'truncated');
+  assert.match(p.message, /cut\.mcap is truncated or its index is damaged .*recovered \d+ messages in complete chunks, the last on \/\S+ at 17000000\d\d\.\d{9} s/);
+  let n = 0;
+  for await (const _ of bag.messages()) n++;
+  assert.ok(n > 0 && n < 196, `recovered ${n} of 196`);
+  assert.equal(n, bag.messageCount);
+});
+
+test('a file that is not MCAP, a sqlite3 bag, an empty file and a missing path give one clear BagError each', async () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'junk.mcap'), Buffer.from('hello, this is not a bag at all'));
+  await assert.rejects(BagReader.open(join(dir, 'junk.mcap')), (e: unknown) => {
+    assert.ok(e instanceof BagError);
+    assert.match(e.message, /junk\.mcap is not an MCAP file: it starts with bytes \[104, 101, 108/);
+    return true;
+  });
+  writeFileSync(join(dir, 'old.db3'), Buffer.from('SQLite format 3\0........'));
+  await assert.rejects(BagReader.open(join(dir, 'old.db3')), /sqlite3 rosbag2 file; only MCAP is supported/);
+  writeFileSync(join(dir, 'empty.mcap'), Buffer.alloc(0));
+  await assert.rejects(BagReader.open(join(dir, 'empty.mcap')), /not an MCAP file.*\(0 bytes in all\)/);
+  await assert.rejects(BagReader.open(join(dir, 'nope')), /bag .*nope does not exist/);
+  await assert.rejects(BagReader.open(tempDir()), /holds no \.mcap file/);
+});
+
+async function drain(bag: BagReader): Promise<void> {
+  for await (const _ of bag.messages()) {
+    // read everything
+  }
+}
+
+test('a corrupt chunk stops the read with a BagError naming the file and the last good time', async () => {
+  // (a) rosbags writes no chunk CRCs: overwrite record framing in the middle of the first chunk.
+  const bytes = Buffer.from(fixtureBytes());
+  bytes.fill(0xff, 40_000, 100_000);
+  const path = join(tempDir(), 'smashed.mcap');
+  writeFileSync(path, bytes);
+  const bag = await BagReader.open(path);
+  await assert.rejects(drain(bag), (e: unknown) => {
+    assert.ok(e instanceof BagError, String(e));
+    assert.match(e.message, /smashed\.mcap is corrupt (before the first message|after 17000000\d\d\.\d{9} s): /);
+    return true;
+  });
+  // (b) our writer stores chunk CRCs: a few flipped pixel bytes are caught, not replayed as a wrong image.
+  const dir = join(tempDir(), 'crc');
+  const src = await BagReader.open(FIXTURE_MCAP);
+  const w = await BagWriter.create(dir);
+  for (const t of src.topics) await w.addTopic(t.topic, t.type);
+  for await (const m of src.messages()) await w.writeRaw(m.topic, m.logTimeNs, m.data);
+  await w.close();
+  const ours = Buffer.from(readFileSync(join(dir, 'crc_0.mcap')));
+  for (let i = 40_000; i < 40_010; i++) ours[i] = ours[i]! ^ 0x5a;
+  writeFileSync(join(dir, 'crc_0.mcap'), ours);
+  await assert.rejects(drain(await BagReader.open(dir)), /crc_0\.mcap is corrupt .*crc/i);
+});
+
+test('an unknown type is decoded from its ros2msg text; an undecodable schema gives a SchemaError naming the topic', async () => {
+  const dir = join(tempDir(), 'custom');
+  const w = await BagWriter.create(dir);
+  await w.addTopic('/gripper', 'acme_msgs/msg/Grip', { definition: 'float64 width\nstring mode\n' });
+  await w.addTopic('/weird', 'acme_msgs/msg/Weird', { definition: 'this is ~~ not a msg' });
+  await w.writeRaw('/gripper', 1n, new MessageCodec('acme_msgs/msg/Grip', 'float64 width\nstring mode\n').encode({ width: 1.5, mode: 'a' }));
+  await w.close();
+  const bag = await BagReader.open(dir);
+  for await (const m of bag.messages(['/gripper'])) {
+    assert.deepEqual(bag.codecFor(m.topic).decode(m.data), { width: 1.5, mode: 'a' });
+  }
+  assert.throws(() => bag.codecFor('/weird'), (e: unknown) => {
+    assert.ok(e instanceof SchemaError);
+    assert.match(e.message, /acme_msgs\/msg\/Weird/);
+    return true;
+  });
+  assert.throws(() => bag.codecFor('/absent'), /has no topic \/absent/);
+});
