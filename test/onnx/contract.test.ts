@@ -1,0 +1,134 @@
+// Contract validation: a model whose signature or metadata does not fit the node's expectation is refused with
+// a ModelContractError naming the field, the expected and the found value.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import {
+  checkContract, ModelContractError, parsePolicyMetadata, readOnnxModel, validateContract, type OnnxModel, type PolicyExpectation,
+} from '../../src/onnx/index.js';
+
+const FIXTURES = join(process.cwd(), 'test', 'fixtures', 'models');
+const load = (name: string) => readOnnxModel(join(FIXTURES, `${name}.onnx`));
+
+const PUSHT: PolicyExpectation = {
+  nObsSteps: 2, obsIntervalSec: 0.1, horizon: 16, nActionSteps: 8, controlRateHz: 10,
+  stateNames: ['agent_x', 'agent_y', 'block_x', 'block_y', 'block_yaw'],
+  stateSources: ['joint_states', 'joint_states', 'object_pose', 'object_pose', 'object_pose'],
+  actionNames: ['agent_x', 'agent_y'], image: null,
+};
+
+describe('validateContract', () => {
+  for (const name of ['tiny_onestep', 'tiny_ddpm100', 'slow', 'nan', 'out_of_bounds']) {
+    it(`${name} fits the Push-T keypoint expectation`, async () => {
+      const policy = validateContract(await load(name), PUSHT);
+      assert.equal(policy.name, name);
+    });
+  }
+
+  it('the image fixture fits an image expectation and is refused by a state-only node', async () => {
+    const m = await load('tiny_image_onestep');
+    validateContract(m, { image: { height: 96, width: 96 }, stateNames: ['agent_x', 'agent_y'] });
+    assert.throws(() => validateContract(m, { image: null }), (e: unknown) => {
+      assert.ok(e instanceof ModelContractError);
+      assert.equal(e.field, 'metadata.observation.image');
+      assert.equal(e.expected, null);
+      return true;
+    });
+    assert.throws(() => validateContract(m, { image: { height: 84, width: 84 } }), /observation\.image: expected \{"height":84,"width":84\}, found \{"height":96,"width":96\}/);
+  });
+
+  const cases: [string, PolicyExpectation, string, unknown, unknown][] = [
+    ['To', { nObsSteps: 3 }, 'metadata.observation.n_obs_steps', 3, 2],
+    ['obs interval', { obsIntervalSec: 0.05 }, 'metadata.observation.obs_interval_s', 0.05, 0.1],
+    ['horizon', { horizon: 8 }, 'metadata.action.horizon', 8, 16],
+    ['n_action_steps', { nActionSteps: 4 }, 'metadata.action.n_action_steps', 4, 8],
+    ['control rate', { controlRateHz: 20 }, 'metadata.action.control_rate_hz', 20, 10],
+    ['noise shape', { noiseShape: [1, 100, 16, 2] }, 'metadata.noise.shape', [1, 100, 16, 2], [1, 1, 16, 2]],
+    ['method', { methods: ['oneflow'] }, 'metadata.method', 'one of oneflow', 'fixture'],
+    ['state names', { stateNames: ['agent_x', 'agent_y'] }, 'metadata.observation.state.names', ['agent_x', 'agent_y'], PUSHT.stateNames],
+    ['action names', { actionNames: ['x', 'y'] }, 'metadata.action.names', ['x', 'y'], ['agent_x', 'agent_y']],
+  ];
+  for (const [label, expectation, field, expected, found] of cases) {
+    it(`refuses a ${label} mismatch naming field, expected and found`, async () => {
+      const m = await load('tiny_onestep');
+      assert.throws(() => validateContract(m, expectation, 'tiny_onestep.onnx'), (e: unknown) => {
+        assert.ok(e instanceof ModelContractError);
+        assert.equal(e.code, 'MODEL_CONTRACT');
+        assert.equal(e.field, field);
+        assert.deepEqual(e.expected, expected);
+        assert.deepEqual(e.found, found);
+        assert.ok(e.message.includes(field) && e.message.includes('[model=tiny_onestep.onnx]'), e.message);
+        return true;
+      });
+    });
+  }
+
+  it('refuses a graph whose state input disagrees with its own metadata', async () => {
+    const mismatches = checkContract(await load('bad_state_shape'));
+    assert.deepEqual(mismatches, [{ field: 'input.state.shape', expected: [1, 2, 5], found: [1, 2, 4] }]);
+  });
+
+  it('refuses a model without metadata', async () => {
+    await assert.rejects(async () => validateContract(await load('no_metadata')), /metadata_props\["oneflow.policy"\]: expected 'schema_version 1 policy JSON', found 'metadata_props\["oneflow.policy"\] is missing/);
+  });
+
+  it('checks signature: wrong dtype, symbolic dims, missing output, extra input', async () => {
+    const base = await load('tiny_onestep');
+    const edit = (patch: Partial<OnnxModel>): OnnxModel => ({ ...base, ...patch });
+    const state = base.inputs[0]!;
+    const noise = base.inputs[1]!;
+    assert.deepEqual(checkContract(edit({ inputs: [{ ...state, elemType: 'float64' }, noise] }))[0], { field: 'input.state.type', expected: 'float32', found: 'float64' });
+    assert.deepEqual(checkContract(edit({ inputs: [{ ...state, shape: ['batch', 2, 5] }, noise] }))[0], { field: 'input.state.shape', expected: [1, 2, 5], found: ['batch', 2, 5] });
+    assert.deepEqual(checkContract(edit({ outputs: [] }))[0], { field: 'output.action', expected: 'float32 [1,16,2]', found: 'missing' });
+    assert.equal(checkContract(edit({ inputs: [state, noise, { name: 'extra', elemType: 'float32', shape: [1] }] }))[0]?.field, 'inputs');
+  });
+});
+
+describe('parsePolicyMetadata', () => {
+  const valid = {
+    schema_version: 1, name: 'p', method: 'oneflow', network_calls_per_inference: 1,
+    observation: { n_obs_steps: 2, obs_interval_s: 0.1, state: { names: ['agent_x', 'agent_y'], sources: ['joint_states', 'joint_states'] }, image: null },
+    action: { names: ['agent_x', 'agent_y'], horizon: 16, n_action_steps: 8, first_step_offset: -1, control_rate_hz: 10, low: [0, 0], high: [512, 512] },
+    noise: { shape: [1, 1, 16, 2] }, provenance: {}, eval: null,
+  };
+  const mutate = (f: (o: any) => void): string => {
+    const o = structuredClone(valid);
+    f(o);
+    return JSON.stringify(o);
+  };
+
+  it('accepts the schema example and keeps unknown extension keys harmlessly', () => {
+    const p = parsePolicyMetadata(mutate((o) => (o.extra_key = 1)));
+    assert.equal(p.sampler, null);
+    assert.ok(Object.isFrozen(p.action.low));
+  });
+
+  const bad: [string, (o: any) => void, string][] = [
+    ['schema version 2', (o) => (o.schema_version = 2), 'metadata.schema_version'],
+    ['unknown method', (o) => (o.method = 'magic'), 'metadata.method'],
+    ['zero calls', (o) => (o.network_calls_per_inference = 0), 'metadata.network_calls_per_inference'],
+    ['missing observation', (o) => delete o.observation, 'metadata.observation'],
+    ['sources length', (o) => o.observation.state.sources.pop(), 'metadata.observation.state.sources'],
+    ['unknown source', (o) => (o.observation.state.sources[0] = 'lidar'), 'metadata.observation.state.sources'],
+    ['negative interval', (o) => (o.observation.obs_interval_s = -0.1), 'metadata.observation.obs_interval_s'],
+    ['n_action_steps > horizon', (o) => (o.action.n_action_steps = 17), 'metadata.action.n_action_steps'],
+    ['low >= high', (o) => (o.action.low = [600, 0]), 'metadata.action.low[0]'],
+    ['noise rank', (o) => (o.noise.shape = [1, 16, 2]), 'metadata.noise.shape'],
+    ['noise horizon', (o) => (o.noise.shape = [1, 1, 8, 2]), 'metadata.noise.shape[2]'],
+    ['image without source', (o) => (o.observation.image = { height: 96, width: 96 }), 'metadata.observation.image.source'],
+  ];
+  for (const [label, f, field] of bad) {
+    it(`refuses ${label} naming ${field}`, () => {
+      assert.throws(() => parsePolicyMetadata(mutate(f)), (e: unknown) => {
+        assert.ok(e instanceof ModelContractError);
+        assert.ok(e.mismatches.some((m) => m.field === field), JSON.stringify(e.mismatches));
+        return true;
+      });
+    });
+  }
+
+  it('refuses non-JSON and non-object text', () => {
+    assert.throws(() => parsePolicyMetadata('{nope'), /expected 'JSON object', found 'invalid JSON/);
+    assert.throws(() => parsePolicyMetadata('[1]'), /expected 'JSON object', found \[1\]/);
+  });
+});
