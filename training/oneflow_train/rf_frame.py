@@ -35,21 +35,6 @@ def rf_coefficients(alphas_cumprod: torch.Tensor) -> dict[str, torch.Tensor]:
     return {"alpha": alpha, "sigma": sigma, "scale": scale, "tau": sigma / scale}
 
 
-def trailing_timesteps(n_steps: int, num_train_timesteps: int = 100) -> torch.Tensor:
-    """DDIM 'trailing' spacing: round(linspace(K − 1, 0, N)) — starts at the last step, i.e. at pure noise.
-
-    (`distillation.md` §4: leading spacing never visits k = K − 1 and treats N(0, I) as α = 0.14.)
-    """
-    if not 1 <= n_steps <= num_train_timesteps:
-        raise ValueError(f"n_steps must be in [1, {num_train_timesteps}], got {n_steps}")
-    if n_steps == 1:
-        return torch.tensor([num_train_timesteps - 1], dtype=torch.long)
-    grid = torch.linspace(num_train_timesteps - 1, 0, n_steps, dtype=torch.float64).round().long()
-    if len(torch.unique(grid)) != n_steps:
-        raise ValueError(f"trailing grid of {n_steps} steps over {num_train_timesteps} has repeats: {grid.tolist()}")
-    return grid
-
-
 def tau_to_k(tau: torch.Tensor, alphas_cumprod: torch.Tensor) -> torch.Tensor:
     """Continuous timestep k(τ) by piecewise-linear interpolation of the teacher's τ_k table (τ increases with k).
 
@@ -113,7 +98,8 @@ def teacher_trajectory(eps_fn: EpsFn, noise: torch.Tensor, alphas_cumprod: torch
         observation conditioning is closed over by the caller.
       noise: (B, Ha, Da) standard normal; it is the teacher's x_T at timesteps[0].
       alphas_cumprod: (K,) the teacher's schedule.
-      timesteps: (N,) long, strictly descending (use `trailing_timesteps`).
+      timesteps: (N,) strictly descending — the teacher's `sampling.ddim_timesteps(N)` (trailing spacing, so the
+        first state is pure noise at k = K − 1 and DDIM-N of the teacher visits exactly these states).
     Returns a `TeacherTrajectory` whose endpoint equals DDIM's output from the same noise.
     """
     coef = rf_coefficients(alphas_cumprod)

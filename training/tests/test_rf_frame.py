@@ -1,20 +1,12 @@
 """The rectified-flow conversion: a DDIM step is an Euler step in the RF frame (to 1e-6), trajectories match DDIM."""
-import math
-
 import pytest
 import torch
 
-from oneflow_train import rf_frame
+from oneflow_train import rf_frame, sampling
 
 
 def _schedule(K: int = 100) -> torch.Tensor:
-    try:
-        from oneflow_train.sampling import make_schedule
-        return make_schedule(K).alphas_cumprod
-    except ImportError:  # the teacher's sampling.py is not there yet: squaredcos_cap_v2 written out here
-        f = lambda s: math.cos((s + 0.008) / 1.008 * math.pi / 2) ** 2  # noqa: E731
-        betas = [min(1 - f((i + 1) / K) / f(i / K), 0.999) for i in range(K)]
-        return torch.cumprod(1 - torch.tensor(betas, dtype=torch.float64), 0).float()
+    return sampling.make_schedule(K).alphas_cumprod
 
 
 def _random_eps_fn(seed: int = 0):
@@ -73,15 +65,15 @@ def test_ddim_step_equals_euler_step_in_rf_frame(k, k_next):
 def test_teacher_trajectory_matches_ddim_every_state(clip):
     abar = _schedule()
     coef = rf_frame.rf_coefficients(abar)
-    ks = rf_frame.trailing_timesteps(16, 100)
-    assert ks[0] == 99 and ks[-1] == 0 and len(ks) == 16
+    ks = sampling.ddim_timesteps(16, 100)
+    assert ks[0] == 99 and len(ks) == 16
     eps_fn = _random_eps_fn(1)
     noise = torch.randn(8, 16, 2, dtype=torch.float64)  # float64: unclipped x0 at k=99 is eps-error / 5e-4
     traj = rf_frame.teacher_trajectory(eps_fn, noise, abar, ks, clip_sample=clip)
-    ref = _ddim_x_space(eps_fn, noise, abar.to(torch.float64), ks.tolist(), clip)
+    ref = _ddim_x_space(eps_fn, noise, abar.to(torch.float64), ks, clip)
     assert traj.z.shape == (17, 8, 16, 2) and traj.v.shape == (16, 8, 16, 2) and traj.tau[-1] == 0
     for j in range(17):
-        scale = coef["scale"][ks[j]] if j < 16 else 1.0
+        scale = coef["scale"][ks[j]] if j < 16 else 1.0  # the final state is at abar = 1, tau = 0
         err = (traj.z[j] - ref[j] / scale).abs().max().item()
         assert err < 1e-6, (j, err)
     if clip:
@@ -89,12 +81,11 @@ def test_teacher_trajectory_matches_ddim_every_state(clip):
 
 
 def test_teacher_trajectory_matches_shared_ddim_sampler():
-    sampling = pytest.importorskip("oneflow_train.sampling")
     schedule = sampling.make_schedule(100)
     eps_fn = _random_eps_fn(2)
     noise = torch.randn(4, 16, 2)
     ref = sampling.ddim_sample(eps_fn, noise, schedule, 16, clip_sample=True)
-    ks = rf_frame.trailing_timesteps(16, 100)
+    ks = sampling.ddim_timesteps(16, 100)
     traj = rf_frame.teacher_trajectory(eps_fn, noise, schedule.alphas_cumprod, ks, clip_sample=True)
     assert (traj.endpoint - ref).abs().max().item() < 1e-5
 
@@ -106,8 +97,3 @@ def test_tau_to_k_inverts_the_grid():
     assert (k - torch.arange(100).float()).abs().max() < 1e-3
     mid = rf_frame.tau_to_k(torch.tensor([0.5]), abar)
     assert 45 < mid.item() < 52
-
-
-def test_trailing_timesteps_rejects_bad_counts():
-    with pytest.raises(ValueError, match="n_steps must be in"):
-        rf_frame.trailing_timesteps(0, 100)

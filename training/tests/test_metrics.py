@@ -1,0 +1,71 @@
+"""Metrics on distributions whose answer is known: same law ≈ 0, shifted/collapsed laws clearly > 0."""
+import numpy as np
+import pytest
+
+from oneflow_train import metrics
+
+
+def test_energy_distance_and_mmd_separate_laws():
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(400, 2)), rng.normal(size=(400, 2))
+    shifted = rng.normal(size=(400, 2)) + np.array([1.0, 0.0])
+    assert abs(metrics.energy_distance(x, y)) < 0.03
+    assert metrics.energy_distance(x, shifted) > 0.3
+    assert abs(metrics.mmd_rbf(x, y)) < 0.01
+    assert metrics.mmd_rbf(x, shifted) > 0.05
+    # energy distance of N(0,1) vs N(mu,1) in 1-D has a closed form: 2 E|Z + mu| − 2 E|Z'| with Z ~ N(0, 2)
+    mu = 1.0
+    from scipy.stats import norm
+    s = np.sqrt(2.0)
+    e_abs = lambda m: s * np.sqrt(2 / np.pi) * np.exp(-m ** 2 / (2 * s ** 2)) + m * (1 - 2 * norm.cdf(-m / s))  # noqa: E731
+    exact = 2 * e_abs(mu) - 2 * e_abs(0.0)
+    big_x, big_y = rng.normal(size=(3000, 1)), rng.normal(size=(3000, 1)) + mu
+    assert metrics.energy_distance(big_x, big_y) == pytest.approx(exact, abs=0.03)
+
+
+def test_variance_ratio_known_scale():
+    rng = np.random.default_rng(1)
+    teacher = rng.normal(size=(200, 64, 32))
+    student = 0.5 * rng.normal(size=(200, 64, 32))
+    r = metrics.variance_ratio(student, teacher)
+    assert r["ratio"] == pytest.approx(0.25, rel=0.05)
+    assert metrics.variance_ratio(teacher, teacher)["ratio"] == pytest.approx(1.0)
+
+
+def _bimodal(rng, M, K, p_left):
+    side = np.where(rng.random((M, K)) < p_left, -1.0, 1.0)
+    pts = np.stack([side * 0.8, np.zeros_like(side)], -1) + 0.05 * rng.normal(size=(M, K, 2))
+    return pts
+
+
+def test_mode_histogram_js_detects_collapse_and_reweighting():
+    rng = np.random.default_rng(2)
+    teacher = _bimodal(rng, 20, 64, 0.5)
+    same = _bimodal(rng, 20, 64, 0.5)
+    collapsed = 0.05 * rng.normal(size=(20, 64, 2))  # the conditional mean: between the modes
+    one_mode = _bimodal(rng, 20, 64, 1.0)
+    js_same = metrics.mode_histograms(same, teacher, n_modes=2)
+    js_one = metrics.mode_histograms(one_mode, teacher, n_modes=2)
+    assert js_same["js_mean"] < 0.02 and js_same["js_pooled"] < 0.01  # finite-sample floor with K = 64
+    assert js_one["js_mean"] > 0.25
+    # collapse to the midpoint splits ~evenly by nearest centroid but is caught by the variance ratio
+    assert metrics.variance_ratio(collapsed, teacher)["ratio"] < 0.02
+    assert metrics.js_divergence([1, 0], [0, 1]) == pytest.approx(1.0)
+    assert metrics.js_divergence([1, 1], [1, 1]) == pytest.approx(0.0)
+
+
+def test_jerk_and_chunk_boundary():
+    t = np.arange(50) * 0.1
+    line = np.stack([10 * t, 5 * t], -1)  # constant velocity: zero jerk
+    cubic = np.stack([t ** 3, 0 * t], -1)  # d3/dt3 = 6
+    assert metrics.jerk(line)["mean"] == pytest.approx(0.0, abs=1e-6)
+    assert metrics.jerk(cubic)["mean"] == pytest.approx(6.0, rel=1e-6)
+    # chunks cut from one straight line: the next chunk starts exactly where the previous one planned
+    path = np.stack([np.arange(200.0), np.zeros(200)], -1)
+    chunks = np.stack([path[8 * i - 1 + 1: 8 * i + 16] for i in range(1, 10)])
+    d = metrics.chunk_boundary_discontinuity(chunks, n_obs_steps=2, n_action_steps=8)
+    assert d["raw"] == pytest.approx(0.0) and d["median_step"] == pytest.approx(1.0)
+    jumpy = chunks.copy()
+    jumpy[1:, :, 1] += 3.0 * (np.arange(1, 9) % 2)[:, None]  # every other chunk offset by 3 steps
+    assert metrics.chunk_boundary_discontinuity(jumpy)["normalised"] == pytest.approx(3.0)
+    assert metrics.within_chunk_smoothness(chunks) == pytest.approx(0.0)
