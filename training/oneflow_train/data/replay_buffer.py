@@ -100,6 +100,12 @@ class ReplayBuffer:
             self._images = _read_images_uint8(self.path)
         return self._images
 
+    def read_images(self, start: int, stop: int) -> np.ndarray:
+        """uint8 frames [start, stop) straight from the zarr (no full decode; uses the cache if already loaded)."""
+        if self._images is not None:
+            return self._images[start:stop]
+        return np.asarray(_open_group(self.path)["data/img"][start:stop]).astype(np.uint8)
+
     def fingerprints(self, include_images: bool = False) -> dict[str, str]:
         """Actual fingerprints of the decoded arrays (images cast to uint8 only when asked: it decodes them)."""
         out = {
