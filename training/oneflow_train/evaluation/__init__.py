@@ -1,0 +1,1 @@
+"""The Diffusion Policy Push-T evaluation protocol, for any `EvalPolicy` (PyTorch checkpoint, ONNX file, baselines)."""
