@@ -1,0 +1,83 @@
+"""`oneflow-train export <checkpoint> --sampler ddpm100|ddim:N|onestep --out models/<name>.onnx`.
+
+Writes one self-contained ONNX policy (docs/contract.md) and checks it: onnxruntime vs the PyTorch policy on real
+dataset observations with fixed noise (max error in normalised action units, must be <= --tolerance).
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("checkpoint", help="checkpoint directory (config.json, model.safetensors, normalizer.json)")
+    parser.add_argument("--sampler", required=True, help="ddpm100 | ddim:N (teacher) | onestep (OneFlow student)")
+    parser.add_argument("--out", required=True, help="output path, e.g. models/pusht_keypoints_teacher_ddpm100.onnx")
+    parser.add_argument("--name", default=None, help="policy name in the metadata (default: the output file stem)")
+    parser.add_argument("--eval-json", default=None,
+                        help="result JSON of `oneflow-train eval` to ship in the metadata's `eval` field")
+    parser.add_argument("--parity-samples", type=int, default=4,
+                        help="dataset observations for the ONNX-vs-PyTorch check (0 skips it)")
+    parser.add_argument("--tolerance", type=float, default=1e-4, help="parity tolerance, normalised action units")
+
+
+def _eval_summary(path: str | None) -> dict | None:
+    if path is None:
+        return None
+    d = json.loads(Path(path).read_text())
+    src = d.get("test", d)
+    keep = {k: src[k] for k in ("mean_score", "success_rate", "n_episodes") if k in src}
+    keep["seeds"] = d.get("test_seeds", d.get("seeds"))
+    keep["source"] = str(path)
+    return keep
+
+
+def _provenance(checkpoint: Path, config: dict, sampler: str) -> dict:
+    prov = dict(config.get("provenance") or {})
+    teacher = config.get("teacher")
+    out = {
+        "dataset": prov.get("dataset", "pusht_cchi_v7_replay.zarr"),
+        "train_episodes": prov.get("train_episodes", []),
+        "seed": prov.get("seed", (config.get("train") or {}).get("seed")),
+        "epochs": prov.get("epochs", config.get("epoch")),
+        "teacher": None if teacher is None else teacher.get("dir"),
+        "checkpoint": str(checkpoint),
+        "checkpoint_kind": config.get("kind"),
+        "training_code_commit": prov.get("code_commit"),
+        "command": "oneflow-train export " + " ".join(sys.argv[2:] if sys.argv and sys.argv[1:2] == ["export"] else sys.argv[1:]),
+    }
+    return out
+
+
+def run(args) -> int:
+    import numpy as np
+    import torch
+
+    from ..checkpoint import load_checkpoint, read_config
+    from ..export import (dataset_observations, export_policy, normalised_action_error, onnx_predict, sampler_facts,
+                          teacher_of, torch_predict)
+
+    torch.set_num_threads(1)
+    ckpt = Path(args.checkpoint)
+    policy = load_checkpoint(ckpt)
+    config = read_config(ckpt)
+    out = Path(args.out)
+    name = args.name or out.stem
+    result = export_policy(policy, args.sampler, out, name=name, provenance=_provenance(ckpt, config, args.sampler),
+                           eval_result=_eval_summary(args.eval_json))
+    print(f"wrote {result.path} ({result.file_size_bytes:,} bytes) method={result.metadata['method']} "
+          f"sampler={args.sampler} calls={result.metadata['network_calls_per_inference']} "
+          f"noise={result.metadata['noise']['shape']}")
+    if args.parity_samples > 0:
+        cfg = teacher_of(policy).config
+        _, _, S = sampler_facts(policy, args.sampler)
+        state, image = dataset_observations(args.parity_samples, cfg.n_obs_steps, with_image=cfg.uses_image)
+        noise = np.random.default_rng(0).standard_normal((len(state), S, cfg.horizon, cfg.action_dim)).astype(np.float32)
+        err = normalised_action_error(policy, onnx_predict(out, state, noise, image), torch_predict(policy, args.sampler, state, noise, image))
+        ok = err <= args.tolerance
+        print(f"parity onnxruntime vs PyTorch on {len(state)} dataset observations: max |Δ| = {err:.2e} normalised "
+              f"units (tolerance {args.tolerance:g}) {'OK' if ok else 'FAILED'}")
+        if not ok:
+            return 1
+    return 0
