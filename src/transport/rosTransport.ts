@@ -1,0 +1,188 @@
+// ROS 2 transport of the policy node. [adapter: rclnodejs, imported lazily by loadRclnodejs() only]
+//
+// Live and replay share one codec (runtime.md §0.3): subscriptions are raw (`isRaw: true`, the callback gets the
+// CDR bytes) and decoded by src/msgs — the decoder replay uses on MCAP payloads — before they reach the node core;
+// outputs are encoded by src/msgs and published as Buffers (rcl_publish_serialized_message), so the bytes on the
+// wire equal the bytes replay writes into its output bag. QoS: cameras best effort (sensor-data profile — a
+// RELIABLE subscriber never matches a BEST_EFFORT camera), joint states and poses reliable, outputs reliable
+// keep-last-10 (what JointTrajectoryController's SystemDefaultsQoS subscriber matches).
+import type { NodeConfig } from '../config/nodeConfig.js';
+import { TransportError } from '../errors.js';
+import { decodeMessage, encodeMessage, type MessageTypeName } from '../msgs/index.js';
+import type { ActionChunk, JointTrajectory } from '../msgs/types.js';
+import type { ActionSink, Clock } from '../node/api.js';
+import type { PolicySpec } from '../policy/policySpec.js';
+import { NULL_LOGGER, type Logger } from '../telemetry/logger.js';
+import { NULL_METRICS, type Metrics } from '../telemetry/metrics.js';
+import type { RclModule, RclNode, RclPublisher, RclSubscription } from './rclnodejsApi.js';
+
+export const ACTION_CHUNK_TYPE = 'oneflow_msgs/msg/ActionChunk';
+export const JOINT_TRAJECTORY_TYPE = 'trajectory_msgs/msg/JointTrajectory';
+
+export type InputSource = 'camera' | 'joint_states' | 'object_pose';
+export type QosKind = 'sensor_data' | 'reliable';
+
+/** One subscription: which topic feeds which observation source, its message type and QoS. */
+export type RosInput = {
+  readonly source: InputSource;
+  readonly topic: string;
+  readonly typeName: MessageTypeName;
+  readonly qos: QosKind;
+};
+
+/** image_transport's convention: a topic ending in /compressed carries sensor_msgs/CompressedImage. */
+export function cameraType(topic: string): MessageTypeName {
+  return topic.endsWith('/compressed') ? 'sensor_msgs/msg/CompressedImage' : 'sensor_msgs/msg/Image';
+}
+
+/** The subscriptions a policy needs: the camera for image policies, joint states / object pose per state source. */
+export function inputsFor(config: NodeConfig, spec: PolicySpec): RosInput[] {
+  const inputs: RosInput[] = [];
+  if (spec.image !== null) {
+    inputs.push({ source: 'camera', topic: config.topics.camera, typeName: cameraType(config.topics.camera), qos: 'sensor_data' });
+  }
+  if (spec.stateSources.includes('joint_states')) {
+    inputs.push({ source: 'joint_states', topic: config.topics.jointStates, typeName: 'sensor_msgs/msg/JointState', qos: 'reliable' });
+  }
+  if (spec.stateSources.includes('object_pose')) {
+    inputs.push({ source: 'object_pose', topic: config.topics.objectPose, typeName: 'geometry_msgs/msg/PoseStamped', qos: 'reliable' });
+  }
+  return inputs;
+}
+
+/**
+ * Imports rclnodejs (an optionalDependency: it installs only where ROS 2 is sourced). Throws a TransportError that
+ * says how to get it instead of a bare ERR_MODULE_NOT_FOUND.
+ */
+export async function loadRclnodejs(importer: () => Promise<unknown> = () => import('rclnodejs' as string)): Promise<RclModule> {
+  let mod: unknown;
+  try {
+    mod = await importer();
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new TransportError(
+      'rclnodejs is not available. It is an optional dependency that installs only with ROS 2 sourced: ' +
+        '`source /opt/ros/jazzy/setup.bash && ONNXRUNTIME_NODE_INSTALL=skip npm ci` (see docs/deploy.md). ' +
+        'Without ROS, use `oneflow replay`.',
+      `[cause=${why.split('\n')[0]}]`,
+      { cause: err },
+    );
+  }
+  const m = mod as { default?: unknown };
+  return (m.default ?? mod) as RclModule;
+}
+
+/** Copy-free view of encoded bytes as the Node Buffer rclnodejs needs to publish them raw. */
+export function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+export type MessageHandler = (topic: string, typeName: MessageTypeName, msg: unknown, receiveNs: bigint) => void;
+
+export type RosTransportOptions = {
+  readonly rcl: RclModule;
+  readonly node: RclNode;
+  readonly config: NodeConfig;
+  readonly metrics?: Metrics;
+  readonly logger?: Logger;
+};
+
+/** Publishers, raw subscriptions and the ROS clock of one rclnodejs node; the node core's ActionSink and Clock. */
+export class RosTransport implements ActionSink, Clock {
+  readonly #rcl: RclModule;
+  readonly #node: RclNode;
+  readonly #metrics: Metrics;
+  readonly #logger: Logger;
+  readonly #chunkPub: RclPublisher;
+  readonly #trajectoryPub: RclPublisher;
+  readonly #subscriptions: RclSubscription[] = [];
+  #closed = false;
+  #published = 0;
+
+  constructor(options: RosTransportOptions) {
+    this.#rcl = options.rcl;
+    this.#node = options.node;
+    this.#metrics = options.metrics ?? NULL_METRICS;
+    this.#logger = options.logger ?? NULL_LOGGER;
+    const qos = { qos: this.#rcl.QoS.profileDefault };
+    const topics = options.config.topics;
+    this.#chunkPub = this.#create('publisher', topics.actionChunk, () => this.#node.createPublisher(ACTION_CHUNK_TYPE, topics.actionChunk, qos));
+    this.#trajectoryPub = this.#create('publisher', topics.jointTrajectory, () =>
+      this.#node.createPublisher(JOINT_TRAJECTORY_TYPE, topics.jointTrajectory, qos),
+    );
+  }
+
+  /** Subscribes each input raw; every message is decoded with src/msgs and handed to `onMessage` (never throws). */
+  subscribe(inputs: readonly RosInput[], onMessage: MessageHandler): void {
+    for (const input of inputs) {
+      const options = {
+        isRaw: true,
+        enableTypedArray: true,
+        qos: input.qos === 'sensor_data' ? this.#rcl.QoS.profileSensorData : this.#rcl.QoS.profileDefault,
+      };
+      const sub = this.#create('subscription', input.topic, () =>
+        this.#node.createSubscription(input.typeName, input.topic, options, (bytes) => this.#receive(input, bytes, onMessage)),
+      );
+      this.#subscriptions.push(sub);
+      this.#logger.info({ topic: input.topic, type: input.typeName, qos: input.qos, source: input.source }, 'subscribed');
+    }
+  }
+
+  #receive(input: RosInput, bytes: Buffer, onMessage: MessageHandler): void {
+    if (this.#closed) return;
+    const receiveNs = this.nowNs();
+    let msg: unknown;
+    try {
+      msg = decodeMessage(input.typeName, bytes);
+    } catch (err) {
+      this.#metrics.countRejected(input.source, 'malformed');
+      this.#logger.warn({ topic: input.topic, bytes: bytes.byteLength, err: String(err) }, 'undecodable message dropped');
+      return;
+    }
+    onMessage(input.topic, input.typeName, msg, receiveNs);
+  }
+
+  publishChunk(msg: ActionChunk): void {
+    if (this.#closed) return;
+    this.#chunkPub.publish(asBuffer(encodeMessage(ACTION_CHUNK_TYPE, msg)));
+    this.#published += 1;
+  }
+
+  publishTrajectory(msg: JointTrajectory): void {
+    if (this.#closed) return;
+    this.#trajectoryPub.publish(asBuffer(encodeMessage(JOINT_TRAJECTORY_TYPE, msg)));
+  }
+
+  /** ROS time of the node (the /clock time under use_sim_time), ns. */
+  nowNs(): bigint {
+    return this.#node.now().nanoseconds;
+  }
+
+  get publishedChunks(): number {
+    return this.#published;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Stops publishing and receiving at once, then stops spinning and destroys the node. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#node.stop();
+    } finally {
+      this.#node.destroy();
+    }
+  }
+
+  #create<T>(kind: string, topic: string, make: () => T): T {
+    try {
+      return make();
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      throw new TransportError(`cannot create ROS ${kind}: ${why}`, `[topic=${topic}]`, { cause: err });
+    }
+  }
+}
