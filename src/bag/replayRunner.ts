@@ -84,7 +84,8 @@ export function requiredTopics(node: PolicyNode): Map<string, { source: string; 
   return req;
 }
 
-function checkTopics(bag: BagReader, node: PolicyNode): void {
+/** Throws ReplayInputError when the bag lacks a topic the model needs or carries the wrong type on it. */
+export function checkTopics(bag: BagReader, node: PolicyNode): void {
   const present = bag.topics.map((t) => `${t.topic} (${t.type}, ${t.messageCount})`).join(', ') || 'none';
   for (const [topic, { source, types }] of requiredTopics(node)) {
     const t = bag.topic(topic);

@@ -1,0 +1,199 @@
+// `oneflow replay <bag> [--model <onnx>] [--out <dir>] [--rate <x> | --fast] [--seed N] [--json] [--metrics-port P]`
+// Replays a rosbag2 MCAP bag (directory or .mcap) through the node core on the bag's clock, writes an output bag
+// (input topics + /oneflow/action_chunk + /oneflow/joint_trajectory) and summary.json, prints the summary.
+// Without --model the node runs a hold-position baseline (no ONNX): the plumbing and the RMSE of "stand still".
+// Exit codes: 0 done; 2 usage, or the bag/model cannot be replayed (message names file, topic and time);
+// 3 done, but --strict and the input had problems; 1 unexpected failure (message only; ONEFLOW_DEBUG=1 for the stack).
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { BagReader } from '../bag/bagReader.js';
+import { BagWriter } from '../bag/bagWriter.js';
+import { BagError } from '../bag/errors.js';
+import { ReplayInputError, checkTopics, runReplay, type ReplaySummary } from '../bag/replayRunner.js';
+import { Pacer, SimClock } from '../bag/simClock.js';
+import { formatSummary } from '../bag/summaryText.js';
+import { validateConfig } from '../config/validateConfig.js';
+import type { NodeConfig } from '../config/nodeConfig.js';
+import { OneflowError } from '../errors.js';
+import { SchemaError } from '../msgs/index.js';
+import { createNode } from '../node/createNode.js';
+import { FakePolicy, testPolicySpec } from '../policy/fakePolicy.js';
+import type { PolicyRuntime } from '../policy/policyRuntime.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import { startReplayMetrics } from '../bag/replayMetrics.js';
+import { loadOnnxPolicy } from '../bag/loadPolicy.js';
+
+const USAGE = `usage: oneflow replay <bag> [--model <onnx>] [--out <dir>] [--rate <x> | --fast] [--seed N] [--json]
+                      [--metrics-port P] [--strict] [--wall-times] [--gap-sec S]
+  <bag>             rosbag2 bag directory (metadata.yaml + .mcap) or a single .mcap file
+  --model <onnx>    ONNX policy (design.md §2); default: a hold-position baseline without ONNX
+  --out <dir>       output bag directory (default runs/replay/<bag>__<model>__seed<N>[-k])
+  --rate <x>        pace the bag clock at x × real time      --fast   as fast as possible (default)
+  --seed N          noise seed (default 0): same bag + model + seed → bit-identical output bag
+  --json            print the summary as JSON (no progress bar)
+  --metrics-port P  serve Prometheus /metrics on P while replaying (0 = off, the default)
+  --strict          exit 3 when the input had problems (gaps, bad stamps, rejected or undecodable messages)
+  --wall-times      write measured inference times into the ActionChunks (the bag is then not bit-identical)
+  --gap-sec S       report an input gap longer than S seconds (default 2.5 control periods)
+`;
+
+class UsageError extends Error {}
+
+interface Args {
+  bag: string;
+  model: string | null;
+  out: string | null;
+  rate: number | null;
+  seed: number;
+  json: boolean;
+  metricsPort: number;
+  strict: boolean;
+  wallTimes: boolean;
+  gapSec: number | null;
+}
+
+function parse(argv: string[]): Args {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        model: { type: 'string' },
+        out: { type: 'string' },
+        rate: { type: 'string' },
+        fast: { type: 'boolean' },
+        seed: { type: 'string' },
+        json: { type: 'boolean' },
+        'metrics-port': { type: 'string' },
+        strict: { type: 'boolean' },
+        'wall-times': { type: 'boolean' },
+        'gap-sec': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+  const v = parsed.values;
+  if (v.help === true) throw new UsageError('');
+  if (parsed.positionals.length !== 1) throw new UsageError(`expected one bag path, got ${parsed.positionals.length}`);
+  if (v.rate !== undefined && v.fast === true) throw new UsageError('--rate and --fast exclude each other');
+  const num = (name: string, s: string | undefined, ok: (x: number) => boolean, what: string): number | null => {
+    if (s === undefined) return null;
+    const x = Number(s);
+    if (!ok(x)) throw new UsageError(`--${name} must be ${what}, got '${s}'`);
+    return x;
+  };
+  return {
+    bag: parsed.positionals[0]!,
+    model: v.model ?? null,
+    out: v.out ?? null,
+    rate: num('rate', v.rate, (x) => Number.isFinite(x) && x > 0, 'a number > 0'),
+    seed: num('seed', v.seed, (x) => Number.isInteger(x) && x >= 0 && x <= 0xffffffff, 'an integer in [0, 4294967295]') ?? 0,
+    json: v.json === true,
+    metricsPort: num('metrics-port', v['metrics-port'], (x) => Number.isInteger(x) && x >= 0 && x <= 65535, 'a port in [0, 65535]') ?? 0,
+    strict: v.strict === true,
+    wallTimes: v['wall-times'] === true,
+    gapSec: num('gap-sec', v['gap-sec'], (x) => Number.isFinite(x) && x > 0, 'a number of seconds > 0'),
+  };
+}
+
+function defaultOut(a: Args): string {
+  const stem = (p: string) => basename(p.replace(/\/+$/, '')).replace(/\.(mcap|onnx)$/, '');
+  const base = join('runs', 'replay', `${stem(a.bag)}__${a.model === null ? 'hold' : stem(a.model)}__seed${a.seed}`);
+  let dir = base;
+  for (let k = 2; existsSync(dir); k++) dir = `${base}-${k}`;
+  return dir;
+}
+
+function progressBar(enabled: boolean): ((done: number, total: number) => void) & { end(): void } {
+  let last = -1;
+  const draw = (done: number, total: number) => {
+    if (!enabled || total === 0) return;
+    const pct = Math.floor((100 * done) / total);
+    if (pct === last && done !== total) return;
+    last = pct;
+    const width = 30;
+    const fill = Math.round((width * done) / total);
+    process.stderr.write(`\rreplay [${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${done}/${total} ticks ${pct}%`);
+  };
+  return Object.assign(draw, { end: () => enabled && last >= 0 && process.stderr.write('\n') });
+}
+
+async function replay(a: Args): Promise<{ summary: ReplaySummary; code: number }> {
+  const bag = await BagReader.open(a.bag);
+  const config: NodeConfig = validateConfig({
+    modelPath: a.model ?? 'hold-baseline',
+    noiseSeed: a.seed,
+    metricsPort: a.metricsPort,
+    logLevel: 'silent',
+  });
+  const policy: PolicyRuntime =
+    a.model === null ? new FakePolicy(testPolicySpec({ name: 'hold_baseline', method: 'fixture', modelId: '' }), { latencySec: () => 0 }) : await loadOnnxPolicy(config);
+  const server = a.metricsPort > 0 ? await startReplayMetrics(a.metricsPort) : null;
+  const metrics: Metrics | undefined = server?.metrics;
+  const clock = new SimClock(0n);
+  const node = createNode({ config, policy, clock, ...(metrics !== undefined ? { metrics } : {}) });
+  try {
+    checkTopics(bag, node); // before anything is written
+  } catch (err) {
+    await node.close();
+    await server?.close();
+    throw err;
+  }
+  const outDir = a.out ?? defaultOut(a);
+  const out = await BagWriter.create(outDir);
+  const showBar = process.stderr.isTTY === true && !a.json;
+  const bar = progressBar(showBar);
+  let summary: ReplaySummary;
+  try {
+    summary = await runReplay({
+      bag,
+      node,
+      clock,
+      out,
+      pacer: new Pacer(a.rate),
+      wallTimes: a.wallTimes,
+      ...(a.gapSec !== null ? { gapSec: a.gapSec } : {}),
+      onProblem: (p) => {
+        if (!a.json) process.stderr.write(`${showBar ? '\n' : ''}warning: ${p.message}\n`);
+      },
+      onTick: (done, total) => bar(done, total),
+    });
+  } finally {
+    bar.end();
+    await out.close();
+    await node.close();
+    await server?.close();
+  }
+  await writeFile(join(outDir, 'summary.json'), JSON.stringify({ ...summary, seed: a.seed, model_path: a.model }, null, 1) + '\n');
+  const problems = Object.values(summary.input.problems).reduce((x, y) => x + y, 0);
+  return { summary, code: a.strict && problems > 0 ? 3 : 0 };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let args: Args;
+  try {
+    args = parse(argv);
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    process.stderr.write(msg === '' ? USAGE : `oneflow replay: ${msg}\n${USAGE}`);
+    return msg === '' ? 0 : 2;
+  }
+  try {
+    const { summary, code } = await replay(args);
+    process.stdout.write(args.json ? `${JSON.stringify({ ...summary, seed: args.seed, model_path: args.model }, null, 1)}\n` : formatSummary(summary));
+    return code;
+  } catch (err) {
+    const expected = err instanceof BagError || err instanceof SchemaError || err instanceof OneflowError || err instanceof ReplayInputError;
+    const named = err instanceof Error && /ContractError|FormatError/.test(err.name);
+    const msg = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`oneflow replay: ${msg}\n`);
+    if (process.env.ONEFLOW_DEBUG === '1' && err instanceof Error) process.stderr.write(`${err.stack ?? ''}\n`);
+    return expected || named ? 2 : 1;
+  }
+}
+
