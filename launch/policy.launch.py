@@ -49,7 +49,8 @@ ARGUMENTS = [
      'TCP port of the Prometheus /metrics, /healthz and /readyz server; 0 turns it off. '
      'Empty: the params file (default 9464).'),
     ('log_level', 'info',
-     'Log level of the node (pino JSON logs and the rcl logger): ' + ', '.join(LOG_LEVELS) + '.'),
+     'Log level of the node (pino JSON logs and the rcl logger): ' + ', '.join(LOG_LEVELS) + '. Always passed: '
+     'it overrides log_level in the params file.'),
     ('use_sim_time', 'false',
      'Take time from /clock (true when playing a bag with `ros2 bag play --clock`).'),
 ]

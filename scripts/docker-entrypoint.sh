@@ -5,10 +5,11 @@
 # The metrics port comes from ONEFLOW_METRICS_PORT (default 9464, also what the image's HEALTHCHECK asks) unless a
 # metrics_port:= argument is given; set `-e ONEFLOW_METRICS_PORT=N` rather than metrics_port:=N so both agree.
 set -eo pipefail
-# shellcheck disable=SC1090,SC1091
-source "/opt/ros/${ROS_DISTRO:?ROS_DISTRO is not set}/setup.bash"
-# shellcheck disable=SC1091
-source /opt/oneflow/setup.bash
+# (ONEFLOW_ROS_SETUP / ONEFLOW_SETUP exist for test/ros/launch.test.ts; the image uses the defaults.)
+# shellcheck disable=SC1090
+source "${ONEFLOW_ROS_SETUP:-/opt/ros/${ROS_DISTRO:?ROS_DISTRO is not set}/setup.bash}"
+# shellcheck disable=SC1090
+source "${ONEFLOW_SETUP:-/opt/oneflow/setup.bash}"
 set -u
 
 launch_args=true
