@@ -1,0 +1,67 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '../bag/helpers.js';
+import { FIXTURE_BAG, editedFixture } from './helpers.js';
+
+function oneflow(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['dist/src/cli.js', 'replay', ...args], { encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function assertNoStack(stderr: string): void {
+  assert.doesNotMatch(stderr, /^\s+at /m, `stack trace in stderr:\n${stderr}`);
+}
+
+test('replay --json prints the summary and writes the output bag and summary.json', () => {
+  const out = join(tempDir(), 'out');
+  const r = oneflow(FIXTURE_BAG, '--out', out, '--json', '--seed', '3');
+  assert.equal(r.code, 0, r.stderr);
+  const s = JSON.parse(r.stdout);
+  assert.equal(s.ticks.total, 48);
+  assert.equal(s.seed, 3);
+  assert.equal(s.model.name, 'hold_baseline');
+  assert.ok(existsSync(join(out, 'out_0.mcap')) && existsSync(join(out, 'metadata.yaml')));
+  assert.equal(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).ticks.total, 48);
+  assert.equal(r.stderr, ''); // no progress bar, no warnings when not a TTY and nothing is wrong
+});
+
+test('a truncated bag replays what survives, warns with topic and time, and --strict turns that into exit 3', () => {
+  const dir = tempDir();
+  const bytes = readFileSync(join(FIXTURE_BAG, 'pusht_ep205.mcap'));
+  writeFileSync(join(dir, 'cut.mcap'), bytes.subarray(0, Math.floor(bytes.length * 0.8)));
+  const r = oneflow(join(dir, 'cut.mcap'), '--out', join(dir, 'o1'));
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /warning: .*cut\.mcap is truncated .*the last on \/\S+ at 17000000\d\d\.\d{9} s/);
+  assert.match(r.stdout, /input {7}truncated 1/);
+  assert.equal(oneflow(join(dir, 'cut.mcap'), '--out', join(dir, 'o2'), '--strict').code, 3);
+});
+
+test('unreadable input and bad arguments exit 2 with one clear line and no stack trace', async () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'junk.mcap'), 'not a bag');
+  const junk = oneflow(join(dir, 'junk.mcap'), '--out', join(dir, 'o'));
+  assert.equal(junk.code, 2);
+  assert.match(junk.stderr, /^oneflow replay: .*junk\.mcap is not an MCAP file/);
+  assertNoStack(junk.stderr);
+
+  const nopose = await editedFixture('nopose', (_t, ns, msg) => [{ logTimeNs: ns, msg }], ['/object_pose']);
+  const missing = oneflow(nopose, '--out', join(dir, 'o2'));
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /has no messages on \/object_pose/);
+  assert.ok(!existsSync(join(dir, 'o2')), 'nothing is written when the bag cannot be replayed');
+  assertNoStack(missing.stderr);
+
+  for (const args of [['--rate', '2', '--fast'], ['--seed=-1']]) {
+    const r = oneflow(FIXTURE_BAG, ...args);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, /^oneflow replay: [\s\S]*\nusage: oneflow replay/);
+  }
+  mkdirSync(join(dir, 'taken'));
+  writeFileSync(join(dir, 'taken', 'metadata.yaml'), '');
+  const taken = oneflow(FIXTURE_BAG, '--out', join(dir, 'taken'));
+  assert.equal(taken.code, 2);
+  assert.match(taken.stderr, /already holds a bag/);
+});
