@@ -18,7 +18,7 @@ const PUSHT: PolicyExpectation = {
 };
 
 describe('validateContract', () => {
-  for (const name of ['tiny_onestep', 'tiny_ddpm100', 'slow', 'nan', 'out_of_bounds']) {
+  for (const name of ['tiny_onestep', 'tiny_ddpm100', 'tiny_ddim16', 'handmade_loop', 'slow', 'nan', 'out_of_bounds']) {
     it(`${name} fits the Push-T keypoint expectation`, async () => {
       const policy = validateContract(await load(name), PUSHT);
       assert.equal(policy.name, name);
@@ -44,7 +44,7 @@ describe('validateContract', () => {
     ['n_action_steps', { nActionSteps: 4 }, 'metadata.action.n_action_steps', 4, 8],
     ['control rate', { controlRateHz: 20 }, 'metadata.action.control_rate_hz', 20, 10],
     ['noise shape', { noiseShape: [1, 100, 16, 2] }, 'metadata.noise.shape', [1, 100, 16, 2], [1, 1, 16, 2]],
-    ['method', { methods: ['oneflow'] }, 'metadata.method', 'one of oneflow', 'fixture'],
+    ['method', { methods: ['ddpm'] }, 'metadata.method', 'one of ddpm', 'oneflow'],
     ['state names', { stateNames: ['agent_x', 'agent_y'] }, 'metadata.observation.state.names', ['agent_x', 'agent_y'], PUSHT.stateNames],
     ['action names', { actionNames: ['x', 'y'] }, 'metadata.action.names', ['x', 'y'], ['agent_x', 'agent_y']],
   ];

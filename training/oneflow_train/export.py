@@ -161,8 +161,8 @@ def _rename_graph(g: onnx.GraphProto, prefix: str, keep: set[str]) -> None:
 
 def _dummy_inputs(teacher: TeacherPolicy, S: int) -> dict[str, torch.Tensor]:
     cfg = teacher.config
-    d = {"state": torch.zeros(1, cfg.n_obs_steps, 5), "noise": torch.zeros(1, S, cfg.horizon, cfg.action_dim)}
-    d["state"][..., :4] = 256.0
+    Ds = 2 if cfg.uses_image else 5  # image policies take the agent position only (contract)
+    d = {"state": torch.full((1, cfg.n_obs_steps, Ds), 256.0), "noise": torch.zeros(1, S, cfg.horizon, cfg.action_dim)}
     if cfg.uses_image:
         d["image"] = torch.zeros(1, cfg.n_obs_steps, 96, 96, 3, dtype=torch.uint8)
     return d
@@ -276,9 +276,10 @@ def onnx_predict(path: str | Path, state: np.ndarray, noise: np.ndarray, image: 
     opts.intra_op_num_threads = opts.inter_op_num_threads = threads
     sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
     names = {i.name for i in sess.get_inputs()}
+    Ds = next(i.shape[-1] for i in sess.get_inputs() if i.name == "state")
     out = []
     for b in range(state.shape[0]):
-        feeds = {"state": np.ascontiguousarray(state[b : b + 1], np.float32),
+        feeds = {"state": np.ascontiguousarray(state[b : b + 1, :, :Ds], np.float32),
                  "noise": np.ascontiguousarray(noise[b : b + 1], np.float32)}
         if "image" in names:
             if image is None:

@@ -127,3 +127,23 @@ def test_export_command_end_to_end(teacher, tmp_path):
     assert main(["export", str(ckpt), "--sampler", "ddim:2", "--out", str(out), "--parity-samples", "1"]) == 0
     meta = json.loads({p.key: p.value for p in onnx.load(out).metadata_props}[METADATA_KEY])
     assert meta["provenance"]["train_episodes"] == [0, 1] and meta["provenance"]["checkpoint"] == str(ckpt)
+
+
+def test_image_student_export(tmp_path):
+    """Image policy: `image` uint8 [1,2,96,96,3] + agent-only `state` [1,2,2], parity on real frames, contract OK."""
+    torch.manual_seed(2)
+    buf = load_replay_buffer()
+    norm = Normalizer().fit({"agent_pos": buf.state[:, :2], "action": buf.action})
+    cfg = TeacherConfig(name="tiny_image", obs_type="image", image_backbone="small_cnn", num_kp=8, image_feature_dim=16,
+                        down_dims=(16, 32), kernel_size=3, n_groups=4, step_embed_dim=16)
+    policy = OneFlowStudentPolicy.from_teacher(TeacherPolicy(cfg, norm).eval()).eval()
+    out = export_policy(policy, "onestep", tmp_path / "img.onnx", name="img").path
+    state, image = dataset_observations(2, 2, with_image=True, seed=5)
+    noise = np.random.default_rng(1).standard_normal((2, 1, 16, 2)).astype(np.float32)
+    err = normalised_action_error(policy, onnx_predict(out, state, noise, image), torch_predict(policy, "onestep", state, noise, image))
+    assert err <= TOL, err
+    report = inspect_json(out)
+    assert report["contract"]["ok"], report["contract"]
+    assert {i["name"]: i["shape"] for i in report["inputs"]} == {"state": [1, 2, 2], "image": [1, 2, 96, 96, 3], "noise": [1, 1, 16, 2]}
+    hooks = count_flops(policy, "onestep", state[:1], noise[:1], image[:1]).total
+    assert abs(report["flopsPerInference"] - hooks) <= 0.02 * hooks, (report["flopsPerInference"], hooks)
