@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export ONNXRUNTIME_NODE_INSTALL := skip
 
-.PHONY: setup demo test test-ts test-py clean
+.PHONY: setup demo test test-ts test-py test-prometheus clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -24,13 +24,18 @@ node_modules/.installed: package.json package-lock.json
 demo: setup
 	npx oneflow replay $(DEMO_BAG) --model $(DEMO_MODEL) --fast
 
-test: setup test-ts test-py
+test: setup test-ts test-py test-prometheus
 
 test-ts:
 	npm test
 
 test-py:
 	$(VENV)/bin/python -m pytest -q training/tests
+
+# The Grafana dashboard against a real Prometheus (Debian's package, apt-installed here if missing; skipped, loudly,
+# only when apt-get itself is unavailable). See test/grafana/prometheus.sh.
+test-prometheus: setup
+	bash test/grafana/prometheus.sh test
 
 clean:
 	rm -rf dist $(VENV) node_modules
