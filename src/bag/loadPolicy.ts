@@ -3,10 +3,19 @@
 import type { NodeConfig } from '../config/nodeConfig.js';
 import type { PolicyRuntime } from '../policy/policyRuntime.js';
 
-type OnnxPolicyModule = { OnnxPolicy: { create(config: NodeConfig): Promise<PolicyRuntime> } };
+type OnnxPolicyModule = {
+  OnnxPolicy: {
+    create(options: { modelPath: string; intraOpThreads?: number; interOpThreads?: number; warmupRuns?: number }): Promise<PolicyRuntime>;
+  };
+};
 
 export async function loadOnnxPolicy(config: NodeConfig): Promise<PolicyRuntime> {
-  const modulePath = '../policy/onnxPolicy.js'; // a variable: the adapter is optional at compile time
+  const modulePath = '../policy/onnxPolicy.js'; // a variable: resolved at run time only
   const mod = (await import(modulePath)) as OnnxPolicyModule;
-  return mod.OnnxPolicy.create(config);
+  return mod.OnnxPolicy.create({
+    modelPath: config.modelPath,
+    intraOpThreads: config.intraOpThreads,
+    interOpThreads: config.interOpThreads,
+    warmupRuns: config.warmupRuns,
+  });
 }
