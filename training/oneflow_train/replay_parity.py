@@ -120,7 +120,9 @@ def replay_parity(input_bag: str | Path, output_bag: str | Path, model_path: str
         samples[src][1].append(value)
     stamps = {k: np.array(v[0], dtype=np.int64) for k, v in samples.items()}
 
-    session = ort.InferenceSession(str(model_path), providers=["CPUExecutionProvider"])
+    opts = ort.SessionOptions()  # the node's default threading (intraOpThreads 1): same reduction order
+    opts.intra_op_num_threads = opts.inter_op_num_threads = 1
+    session = ort.InferenceSession(str(model_path), opts, providers=["CPUExecutionProvider"])
     input_names = {i.name for i in session.get_inputs()}
     worst, n_chunks, n_rows = 0.0, 0, 0
     for _, _, ns, chunk in read_bag(output_bag, ["/oneflow/action_chunk"]):
