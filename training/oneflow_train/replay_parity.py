@@ -78,12 +78,13 @@ def _pose_component(name: str, order: int) -> int:
 @dataclass
 class ParityReport:
     chunks_compared: int
-    max_abs_diff: float
+    max_abs_diff: float  # raw action units (Push-T px)
+    max_abs_diff_normalised: float  # in the [-1, 1] units of action.low/high (the contract's parity unit)
     rows_compared: int
 
     def to_dict(self) -> dict:
         return {"chunks_compared": self.chunks_compared, "rows_compared": self.rows_compared,
-                "max_abs_diff": self.max_abs_diff}
+                "max_abs_diff": self.max_abs_diff, "max_abs_diff_normalised": self.max_abs_diff_normalised}
 
 
 def replay_parity(input_bag: str | Path, output_bag: str | Path, model_path: str | Path, seed: int,
@@ -124,7 +125,8 @@ def replay_parity(input_bag: str | Path, output_bag: str | Path, model_path: str
     opts.intra_op_num_threads = opts.inter_op_num_threads = 1
     session = ort.InferenceSession(str(model_path), opts, providers=["CPUExecutionProvider"])
     input_names = {i.name for i in session.get_inputs()}
-    worst, n_chunks, n_rows = 0.0, 0, 0
+    half_range = (np.asarray(meta["action"]["high"], dtype=np.float64) - np.asarray(meta["action"]["low"], dtype=np.float64)) / 2
+    worst, worst_norm, n_chunks, n_rows = 0.0, 0.0, 0, 0
     for _, _, ns, chunk in read_bag(output_bag, ["/oneflow/action_chunk"]):
         if chunk.fallback:
             continue
@@ -155,9 +157,11 @@ def replay_parity(input_bag: str | Path, output_bag: str | Path, model_path: str
         if expected.shape != published.shape:
             raise ValueError(f"chunk at {ns} ns: rows {k0}..{k0 + int(chunk.horizon)} do not fit the model's {action.shape}")
         worst = max(worst, float(np.max(np.abs(expected - published))))
+        worst_norm = max(worst_norm, float(np.max(np.abs(expected - published) / half_range)))
         n_chunks += 1
         n_rows += published.shape[0]
-    return ParityReport(chunks_compared=n_chunks, max_abs_diff=worst, rows_compared=n_rows)
+    return ParityReport(chunks_compared=n_chunks, max_abs_diff=worst, max_abs_diff_normalised=worst_norm,
+                        rows_compared=n_rows)
 
 
 if __name__ == "__main__":
