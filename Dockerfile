@@ -53,13 +53,18 @@ RUN source /opt/ros/${ROS_DISTRO}/setup.bash && source /opt/oneflow/setup.bash \
  && npx generate-ros-messages \
  && ls node_modules/rclnodejs/generated | grep -qx oneflow_msgs
 
-# 3. Drop dev dependencies (typescript, @types) and install the package with ament into the same prefix.
+# 3. Drop dev dependencies (typescript, @types) and onnxruntime's binaries for other platforms (~245 MB of 290),
+#    then install the package with ament into the same prefix.
 COPY package.xml CMakeLists.txt ./
 COPY launch ./launch
 COPY config ./config
 COPY models ./models
 COPY scripts/policy_node ./scripts/policy_node
 RUN npm prune --omit=dev \
+ && arch="$(node -p process.arch)" \
+ && rm -rf node_modules/onnxruntime-node/bin/napi-v*/darwin node_modules/onnxruntime-node/bin/napi-v*/win32 \
+ && for d in node_modules/onnxruntime-node/bin/napi-v*/linux/*; do [[ "${d##*/}" == "${arch}" ]] || rm -rf "${d}"; done \
+ && test -n "$(ls node_modules/onnxruntime-node/bin/napi-v*/linux/${arch}/onnxruntime_binding.node)" \
  && source /opt/ros/${ROS_DISTRO}/setup.bash && source /opt/oneflow/setup.bash \
  && colcon build --merge-install --install-base /opt/oneflow --base-paths /ws/oneflow \
       --event-handlers console_direct+ \

@@ -203,7 +203,7 @@ export function parameterTable(): string {
   const rows = ROS_PARAMETERS.map((s) => {
     const def = Array.isArray(s.default) ? `[${s.default.join(', ')}]` : s.default === '' ? "''" : String(s.default);
     const range = s.range ? `[${s.range[0]}, ${s.range[1]}]` : '';
-    return `| \`${s.name}\` | ${s.kind} | ${def} | ${range} | ${s.description} |`;
+    return `| \`${s.name}\` | ${s.kind} | ${def} | ${range} | ${s.description.replaceAll('|', '\\|')} |`;
   });
   return ['| parameter | type | default | range | description |', '|---|---|---|---|---|', ...rows].join('\n');
 }
