@@ -53,14 +53,14 @@ test('state policy: bit-identical output bags run to run; equal to onnxruntime i
   assert.ok(p.max_abs_diff <= 1e-5, `max |TS − Python| = ${p.max_abs_diff}`);
 });
 
-test('image policy: the camera path equals onnxruntime in Python within 1e-5 (normalised action units)', { skip: !HAVE_PYTHON && 'no .venv' }, async () => {
+test('image policy: the camera path equals onnxruntime in Python within 1e-5', { skip: !HAVE_PYTHON && 'no .venv' }, async () => {
   const a = join(tempDir(), 'img');
   const s = await replayOnnx('tiny_image_onestep.onnx', a, 0);
   assert.equal(s.ticks.by_outcome.ok, 48);
   const p = parity(a, 'tiny_image_onestep.onnx', 0, s.first_tick_ns!);
   assert.equal(p.chunks_compared, 46);
-  // onnxruntime-node 1.30 and Python onnxruntime 1.32 run the convolution with different kernels: a few float32
-  // ulps at ~300 px (1 ulp = 3e-5 px). Compared in the contract's normalised [-1, 1] action units.
-  assert.ok(p.max_abs_diff_normalised <= 1e-5, `max |TS − Python| = ${p.max_abs_diff} px = ${p.max_abs_diff_normalised} normalised`);
-  assert.ok(p.max_abs_diff <= 1e-3, `max |TS − Python| = ${p.max_abs_diff} px`);
+  // With the node's threading (1 intra-op thread) on both sides the conv reductions run in the same order; with
+  // Python's default threads the difference was a few float32 ulps (1.2e-4 px, 4.8e-7 normalised).
+  assert.ok(p.max_abs_diff <= 1e-5, `max |TS − Python| = ${p.max_abs_diff} px`);
+  assert.ok(p.max_abs_diff_normalised <= 1e-5);
 });
