@@ -20,6 +20,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--parity-samples", type=int, default=4,
                         help="dataset observations for the ONNX-vs-PyTorch check (0 skips it)")
     parser.add_argument("--tolerance", type=float, default=1e-4, help="parity tolerance, normalised action units")
+    parser.add_argument("--no-card", action="store_true",
+                        help="skip the model card <out stem>.card.json (metadata, sha256, FLOPs by hooks, parity)")
 
 
 def _eval_summary(path: str | None) -> dict | None:
@@ -69,15 +71,45 @@ def run(args) -> int:
     print(f"wrote {result.path} ({result.file_size_bytes:,} bytes) method={result.metadata['method']} "
           f"sampler={args.sampler} calls={result.metadata['network_calls_per_inference']} "
           f"noise={result.metadata['noise']['shape']}")
+    cfg = teacher_of(policy).config
+    _, _, S = sampler_facts(policy, args.sampler)
+    parity = None
     if args.parity_samples > 0:
-        cfg = teacher_of(policy).config
-        _, _, S = sampler_facts(policy, args.sampler)
         state, image = dataset_observations(args.parity_samples, cfg.n_obs_steps, with_image=cfg.uses_image)
         noise = np.random.default_rng(0).standard_normal((len(state), S, cfg.horizon, cfg.action_dim)).astype(np.float32)
         err = normalised_action_error(policy, onnx_predict(out, state, noise, image), torch_predict(policy, args.sampler, state, noise, image))
-        ok = err <= args.tolerance
+        parity = {"observations": len(state), "max_abs_diff_normalised": err, "tolerance": args.tolerance,
+                  "ok": err <= args.tolerance, "noise": "default_rng(0).standard_normal", "observation_seed": 0}
         print(f"parity onnxruntime vs PyTorch on {len(state)} dataset observations: max |Δ| = {err:.2e} normalised "
-              f"units (tolerance {args.tolerance:g}) {'OK' if ok else 'FAILED'}")
-        if not ok:
-            return 1
-    return 0
+              f"units (tolerance {args.tolerance:g}) {'OK' if parity['ok'] else 'FAILED'}")
+    if not args.no_card:
+        card = _card(policy, args.sampler, result, parity, S, cfg)
+        card_path = out.with_name(out.stem + ".card.json")
+        card_path.write_text(json.dumps(card, indent=1) + "\n")
+        print(f"wrote {card_path}: {card['flops_per_inference_hooks']:,} FLOPs per inference (PyTorch forward hooks)")
+    return 0 if parity is None or parity["ok"] else 1
+
+
+def _card(policy, sampler: str, result, parity: dict | None, S: int, cfg) -> dict:
+    """The model card: what the file is, how it was made, what it costs, and that it matches PyTorch."""
+    import hashlib
+
+    import numpy as np
+
+    from ..flops import count_flops
+
+    state = np.array([[[222.0, 97.0, 300.0, 300.0, 0.7]] * cfg.n_obs_steps], np.float32)
+    image = np.zeros((1, cfg.n_obs_steps, 96, 96, 3), np.uint8) if cfg.uses_image else None
+    flops = count_flops(policy, sampler, state, np.zeros((1, S, cfg.horizon, cfg.action_dim), np.float32), image)
+    n_params = sum(p.numel() for p in policy.parameters())
+    return {
+        "file": result.path.name,
+        "sha256": hashlib.sha256(result.path.read_bytes()).hexdigest(),
+        "file_size_bytes": result.file_size_bytes,
+        "parameters": int(n_params),
+        "flops_per_inference_hooks": flops.total,
+        "flops_by_module_type": flops.by_module_type,
+        "parity": parity,
+        "metadata": result.metadata,
+        "inspect": f"npx oneflow inspect {result.path}",
+    }
