@@ -21,19 +21,19 @@ import { SchemaError } from '../msgs/index.js';
 import { createNode } from '../node/createNode.js';
 import { FakePolicy, testPolicySpec } from '../policy/fakePolicy.js';
 import type { PolicyRuntime } from '../policy/policyRuntime.js';
-import type { Metrics } from '../telemetry/metrics.js';
-import { startReplayMetrics } from '../bag/replayMetrics.js';
+import { ReplayMetrics } from '../bag/replayMetrics.js';
 import { loadOnnxPolicy } from '../bag/loadPolicy.js';
 
 const USAGE = `usage: oneflow replay <bag> [--model <onnx>] [--out <dir>] [--rate <x> | --fast] [--seed N] [--json]
-                      [--metrics-port P] [--strict] [--wall-times] [--gap-sec S]
+                      [--metrics-port P [--linger-sec S]] [--strict] [--wall-times] [--gap-sec S]
   <bag>             rosbag2 bag directory (metadata.yaml + .mcap) or a single .mcap file
   --model <onnx>    ONNX policy (design.md §2); default: a hold-position baseline without ONNX
   --out <dir>       output bag directory (default runs/replay/<bag>__<model>__seed<N>[-k])
   --rate <x>        pace the bag clock at x × real time      --fast   as fast as possible (default)
   --seed N          noise seed (default 0): same bag + model + seed → bit-identical output bag
   --json            print the summary as JSON (no progress bar)
-  --metrics-port P  serve Prometheus /metrics on P while replaying (0 = off, the default)
+  --metrics-port P  serve Prometheus /metrics, /healthz, /readyz on P while replaying (0 = off, the default)
+  --linger-sec S    keep serving /metrics S seconds after the replay ends (default 0)
   --strict          exit 3 when the input had problems (gaps, bad stamps, rejected or undecodable messages)
   --wall-times      write measured inference times into the ActionChunks (the bag is then not bit-identical)
   --gap-sec S       report an input gap longer than S seconds (default 2.5 control periods)
@@ -52,6 +52,7 @@ interface Args {
   strict: boolean;
   wallTimes: boolean;
   gapSec: number | null;
+  lingerSec: number;
 }
 
 function parse(argv: string[]): Args {
@@ -71,6 +72,7 @@ function parse(argv: string[]): Args {
         strict: { type: 'boolean' },
         'wall-times': { type: 'boolean' },
         'gap-sec': { type: 'string' },
+        'linger-sec': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -98,6 +100,7 @@ function parse(argv: string[]): Args {
     strict: v.strict === true,
     wallTimes: v['wall-times'] === true,
     gapSec: num('gap-sec', v['gap-sec'], (x) => Number.isFinite(x) && x > 0, 'a number of seconds > 0'),
+    lingerSec: num('linger-sec', v['linger-sec'], (x) => Number.isFinite(x) && x >= 0, 'a number of seconds ≥ 0') ?? 0,
   };
 }
 
@@ -133,10 +136,14 @@ async function replay(a: Args): Promise<{ summary: ReplaySummary; code: number }
   });
   const policy: PolicyRuntime =
     a.model === null ? new FakePolicy(testPolicySpec({ name: 'hold_baseline', method: 'fixture', modelId: '' }), { latencySec: () => 0 }) : await loadOnnxPolicy(config);
-  const server = a.metricsPort > 0 ? await startReplayMetrics(a.metricsPort) : null;
-  const metrics: Metrics | undefined = server?.metrics;
+  const server = a.metricsPort > 0 ? new ReplayMetrics(policy.spec, config.executionMode) : null;
   const clock = new SimClock(0n);
-  const node = createNode({ config, policy, clock, ...(metrics !== undefined ? { metrics } : {}) });
+  const node = createNode({ config, policy, clock, ...(server !== null ? { metrics: server.metrics } : {}) });
+  let finished = false;
+  if (server !== null) {
+    const port = await server.listen(a.metricsPort, node, () => finished);
+    if (!a.json) process.stderr.write(`metrics: http://localhost:${port}/metrics\n`);
+  }
   try {
     checkTopics(bag, node); // before anything is written
   } catch (err) {
@@ -164,9 +171,14 @@ async function replay(a: Args): Promise<{ summary: ReplaySummary; code: number }
       onTick: (done, total) => bar(done, total),
     });
   } finally {
+    finished = true;
     bar.end();
     await out.close();
     await node.close();
+    if (server !== null && a.lingerSec > 0) {
+      if (!a.json) process.stderr.write(`replay done; serving /metrics for ${a.lingerSec} s more\n`);
+      await new Promise((resolve) => setTimeout(resolve, a.lingerSec * 1000));
+    }
     await server?.close();
   }
   await writeFile(join(outDir, 'summary.json'), JSON.stringify({ ...summary, seed: a.seed, model_path: a.model }, null, 1) + '\n');
