@@ -59,6 +59,12 @@ export interface RclTimer {
   cancel(): void;
 }
 
+/** Passed to timer callbacks on distros with rcl_timer_call_with_info (bigint ns on the timer's clock). */
+export type RclTimerInfo = {
+  readonly expectedCallTime?: bigint;
+  readonly actualCallTime?: bigint;
+};
+
 /** Options of createSubscription/createPublisher. `qos` is a profile name (QoS.profileSensorData, ...) or a QoS. */
 export type RclEntityOptions = {
   readonly enableTypedArray?: boolean;
@@ -99,7 +105,7 @@ export interface RclNode {
   ): RclSubscription;
   createPublisher(typeClass: string, topic: string, options?: RclEntityOptions): RclPublisher;
   /** `period` in nanoseconds as a bigint (a number throws TypeValidationError). */
-  createTimer(period: bigint, callback: () => void): RclTimer;
+  createTimer(period: bigint, callback: (info?: RclTimerInfo) => void): RclTimer;
   spin(timeoutMs?: number): void;
   stop(): void;
   destroy(): void;

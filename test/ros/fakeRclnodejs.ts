@@ -175,9 +175,12 @@ export class FakeNode {
     this.publishers.push(pub);
     return pub;
   }
-  createTimer(period: bigint, _callback: () => void) {
+  readonly timers: { period: bigint; callback: (info?: { expectedCallTime?: bigint }) => void; cancelled: boolean }[] = [];
+  createTimer(period: bigint, callback: (info?: { expectedCallTime?: bigint }) => void) {
     if (typeof period !== 'bigint') throw new TypeError('period must be a bigint (ns)');
-    return { cancel() {} };
+    const timer = { period, callback, cancelled: false };
+    this.timers.push(timer);
+    return { cancel: () => void (timer.cancelled = true) };
   }
   spin(): void { this.spinning = true; }
   stop(): void { this.spinning = false; }

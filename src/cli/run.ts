@@ -1,0 +1,198 @@
+// `oneflow run [--ros-args ...]`: the policy node on a ROS 2 host (composition root for the live node).
+//
+//   --ros-args (from ros2 launch / ros2 run) ─► rclnodejs.init ─► Node ─► declared parameters ─► NodeConfig
+//   OnnxPolicy (worker) ─► createNode(config, policy, clock = ROS time, sinks = ROS publishers, Prometheus metrics)
+//   raw subscriptions ─► node.onMessage        ROS timer every 1/control_rate_hz ─► node.tick(scheduled time)
+//   SIGINT / SIGTERM ─► stop ticking, publish nothing more, close the worker, destroy the node, shut rcl down
+//
+// Exit codes: 0 after a signal; 2 when rclnodejs is missing, the configuration or the model is refused (the
+// message names the parameter / file); 1 on an unexpected failure.
+import type { Server } from 'node:http';
+import { parameterTable, declareRosParameters, nodeConfigFromParameters } from '../config/rosParams.js';
+import type { NodeConfig } from '../config/nodeConfig.js';
+import { OneflowError } from '../errors.js';
+import { ModelContractError, OnnxFormatError } from '../onnx/errors.js';
+import type { PolicyNode } from '../node/api.js';
+import { createNode } from '../node/createNode.js';
+import type { PolicyRuntime } from '../policy/policyRuntime.js';
+import { listen } from '../telemetry/httpServer.js';
+import type { Logger } from '../telemetry/logger.js';
+import { pinoLogger } from '../telemetry/pinoLogger.js';
+import { PromMetrics } from '../telemetry/promMetrics.js';
+import type { RclModule, RclTimerInfo } from '../transport/rclnodejsApi.js';
+import { RosTransport, inputsFor, loadRclnodejs } from '../transport/rosTransport.js';
+
+export const NODE_NAME = 'oneflow_policy';
+
+const USAGE = `usage: oneflow run [--print-params] [--help] [--ros-args -p name:=value ... --params-file file.yaml ...]
+  Runs the policy node on a ROS 2 host (rclnodejs, with ROS 2 sourced). Configuration comes from ROS parameters:
+  normally \`ros2 launch oneflow policy.launch.py model:=models/<name>.onnx\` (docs/deploy.md).
+  --print-params   print the node's parameters (type, default, range, description) as a Markdown table
+`;
+
+/** argv without the `--ros-args ... [--]` sections (what rclnodejs.removeROSArgs does; usable before importing it). */
+export function withoutRosArgs(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  let inRos = false;
+  for (const a of argv) {
+    if (a === '--ros-args') inRos = true;
+    else if (inRos && a === '--') inRos = false;
+    else if (!inRos) out.push(a);
+  }
+  return out;
+}
+
+/** The tick's scheduled time: the timer's expected call time where the distro reports it, else the nearest grid
+ * point t0 + k·period (drift-free either way: rcl timers advance by whole periods). */
+export function scheduledTimeNs(info: RclTimerInfo | undefined, nowNs: bigint, t0Ns: bigint, periodNs: bigint): bigint {
+  if (typeof info?.expectedCallTime === 'bigint') return info.expectedCallTime;
+  const k = (nowNs - t0Ns + periodNs / 2n) / periodNs;
+  return t0Ns + (k < 0n ? 0n : k) * periodNs;
+}
+
+/** What `runNode` needs from the outside world; tests pass fakes. */
+export type RunDeps = {
+  readonly rcl: RclModule;
+  readonly loadPolicy: (config: NodeConfig) => Promise<PolicyRuntime>;
+  readonly makeLogger: (config: NodeConfig) => Logger & { flush?(): void };
+  /** Where SIGINT/SIGTERM come from (process). */
+  readonly signals: { once(signal: 'SIGINT' | 'SIGTERM', handler: () => void): unknown; removeListener(signal: string, handler: () => void): unknown };
+  /** Bind address of the metrics server (default all interfaces). */
+  readonly metricsHost?: string;
+};
+
+export type RunningNode = {
+  readonly config: NodeConfig;
+  readonly node: PolicyNode;
+  readonly transport: RosTransport;
+  readonly metricsServer: Server | null;
+  /** Resolves with the exit code once a signal has shut everything down. */
+  readonly done: Promise<number>;
+  /** The same shutdown a signal triggers. */
+  stop(reason: string): Promise<number>;
+};
+
+/** Builds and starts the live node. Throws (OneflowError subclasses) on a refused configuration or model. */
+export async function runNode(argv: readonly string[], deps: RunDeps): Promise<RunningNode> {
+  const { rcl } = deps;
+  await rcl.init(undefined, ['oneflow', 'run', ...argv]);
+  // rclnodejs' own SIGINT handler shuts every context down at once; ours stops the loop first.
+  rcl.removeSignalHandlers();
+  const rosNode = new rcl.Node(NODE_NAME, '', undefined, new rcl.NodeOptions(true));
+  let policy: PolicyRuntime | null = null;
+  let transport: RosTransport | null = null;
+  try {
+    const config = nodeConfigFromParameters(declareRosParameters(rcl, rosNode));
+    const logger = deps.makeLogger(config);
+    policy = await deps.loadPolicy(config);
+    const spec = policy.spec;
+    const metrics = new PromMetrics({ model: { name: spec.name, method: spec.method, modelId: spec.modelId, executionMode: config.executionMode } });
+    transport = new RosTransport({ rcl, node: rosNode, config, metrics, logger });
+    const node = createNode({ config, policy, clock: transport, sinks: transport, metrics, logger });
+    transport.subscribe(inputsFor(config, spec), (topic, typeName, msg, receiveNs) => void node.onMessage(topic, typeName, msg, receiveNs));
+
+    const periodNs = BigInt(Math.round(1e9 / config.controlRateHz));
+    let lastTickWallMs = Date.now();
+    const health = {
+      healthy: () => {
+        const ageMs = Date.now() - lastTickWallMs;
+        return { ok: ageMs < 3000 + 3 * (1000 / config.controlRateHz), detail: `last tick ${ageMs} ms ago` };
+      },
+      ready: () => ({ ok: node.ready, detail: `watchdog ${node.state}` }),
+    };
+    const metricsServer = config.metricsPort === 0 ? null : await listen(config.metricsPort, metrics.registry, health, deps.metricsHost);
+
+    let inFlight: Promise<unknown> | null = null;
+    let skipped = 0;
+    const t0Ns = transport.nowNs();
+    const timer = rosNode.createTimer(periodNs, (info?: RclTimerInfo) => {
+      if (transport!.closed) return;
+      if (inFlight !== null) {
+        // The previous tick has not returned (it resolves by its deadline ≤ one period): never queue ticks.
+        skipped += 1;
+        logger.warn({ skipped, periodSec: 1 / config.controlRateHz }, 'tick skipped: previous tick still running');
+        return;
+      }
+      const scheduled = scheduledTimeNs(info, transport!.nowNs(), t0Ns, periodNs);
+      lastTickWallMs = Date.now();
+      inFlight = node
+        .tick(scheduled)
+        .catch((err: unknown) => logger.error({ err: String(err) }, 'tick failed'))
+        .finally(() => (inFlight = null));
+    });
+    rosNode.spin();
+    logger.info(
+      { node: `${rosNode.namespace()}/${rosNode.name()}`.replace('//', '/'), model: config.modelPath, modelId: spec.modelId, rateHz: config.controlRateHz,
+        deadlineSec: config.deadlineSec, metricsPort: config.metricsPort, inputs: inputsFor(config, spec).map((i) => i.topic) },
+      'oneflow node running',
+    );
+
+    let stopping: Promise<number> | null = null;
+    let resolveDone!: (code: number) => void;
+    const done = new Promise<number>((r) => (resolveDone = r));
+    const onSignal = (signal: string) => () => void stop(`received ${signal}`);
+    const onInt = onSignal('SIGINT');
+    const onTerm = onSignal('SIGTERM');
+    deps.signals.once('SIGINT', onInt);
+    deps.signals.once('SIGTERM', onTerm);
+
+    const stop = (reason: string): Promise<number> => {
+      stopping ??= (async () => {
+        logger.info({ reason }, 'shutting down');
+        deps.signals.removeListener('SIGINT', onInt);
+        deps.signals.removeListener('SIGTERM', onTerm);
+        timer.cancel();
+        await inFlight; // resolves by its deadline
+        await node.close(); // publishes nothing more, closes the inference worker
+        transport!.close(); // stops spinning, destroys the node
+        if (!rcl.isShutdown()) rcl.shutdown();
+        await new Promise<void>((r) => (metricsServer === null ? r() : metricsServer.close(() => r())));
+        logger.flush?.();
+        resolveDone(0);
+        return 0;
+      })();
+      return stopping;
+    };
+    return { config, node, transport, metricsServer, done, stop };
+  } catch (err) {
+    await policy?.close().catch(() => {});
+    if (transport !== null) transport.close();
+    else rosNode.destroy();
+    if (!rcl.isShutdown()) rcl.shutdown();
+    throw err;
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const own = withoutRosArgs(argv);
+  if (own.includes('-h') || own.includes('--help')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (own.includes('--print-params')) {
+    process.stdout.write(`${parameterTable()}\n`);
+    return 0;
+  }
+  if (own.length > 0) {
+    process.stderr.write(`oneflow run: unexpected argument(s) ${own.join(' ')} (configuration is ROS parameters)\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    const rcl = await loadRclnodejs();
+    const { OnnxPolicy } = await import('../policy/onnxPolicy.js');
+    const running = await runNode(argv, {
+      rcl,
+      loadPolicy: (config) =>
+        OnnxPolicy.create({ modelPath: config.modelPath, intraOpThreads: config.intraOpThreads, interOpThreads: config.interOpThreads, warmupRuns: config.warmupRuns }),
+      makeLogger: (config) => pinoLogger(config.logLevel),
+      signals: process,
+    });
+    return await running.done;
+  } catch (err) {
+    if (err instanceof OneflowError || err instanceof ModelContractError || err instanceof OnnxFormatError) {
+      process.stderr.write(`oneflow run: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
