@@ -55,7 +55,8 @@ export interface ReplaySummary {
   bag_start_ns: string;
   first_tick_ns: string | null;
   simulated_sec: number;
-  ticks: { total: number; by_outcome: Record<string, number> };
+  /** first_not_ok: for each outcome other than ok, the first tick that had it, with the node's detail. */
+  ticks: { total: number; by_outcome: Record<string, number>; first_not_ok: Record<string, string> };
   published: { chunks: number; fallback_chunks: number; trajectories: number };
   latency: { inference: LatencySummary; tick: LatencySummary };
   watchdog: { final_state: string; transitions: Transition[]; counts: Record<string, number> };
@@ -151,6 +152,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   const perTopic: Record<string, number> = {};
   const rejected: Record<string, number> = {};
   const byOutcome: Record<string, number> = Object.fromEntries(TICK_OUTCOMES.map((o) => [o, 0]));
+  const firstNotOk: Record<string, string> = {};
   const transitions: Transition[] = [];
   const transitionCounts: Record<string, number> = {};
   const inferenceSec: number[] = [];
@@ -204,6 +206,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     const report = await node.tick(t);
     tickSec.push(Number(process.hrtime.bigint() - t0) / 1e9);
     byOutcome[report.outcome] = (byOutcome[report.outcome] ?? 0) + 1;
+    if (report.outcome !== 'ok' && !(report.outcome in firstNotOk)) firstNotOk[report.outcome] = `tick ${report.tick} at ${formatNs(t)}: ${report.detail}`;
     if (report.inferenceSec !== null) inferenceSec.push(report.inferenceSec);
     if (report.state !== state) {
       transitions.push({ tick: report.tick, time_ns: t.toString(), from: state, to: report.state, outcome: report.outcome, detail: report.detail });
@@ -238,7 +241,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     bag_start_ns: startNs.toString(),
     first_tick_ns: ticks.length > 0 ? ticks[0]!.toString() : null,
     simulated_sec: ticks.length > 0 ? Number(ticks.at(-1)! - ticks[0]!) / 1e9 : 0,
-    ticks: { total: ticks.length, by_outcome: byOutcome },
+    ticks: { total: ticks.length, by_outcome: byOutcome, first_not_ok: firstNotOk },
     published: { chunks, fallback_chunks: fallbackChunks, trajectories },
     latency: { inference: summariseLatency(inferenceSec), tick: summariseLatency(tickSec) },
     watchdog: { final_state: state, transitions, counts: transitionCounts },

@@ -12,6 +12,7 @@ export function formatSummary(s: ReplaySummary): string {
     `model       ${s.model.name} (${s.model.method}${s.model.model_id !== '' ? `, id ${s.model.model_id}` : ''})`,
     `simulated   ${s.simulated_sec.toFixed(1)} s of bag time in ${s.wall_sec.toFixed(2)} s wall`,
     `ticks       ${s.ticks.total}: ${outcomes}`,
+    ...Object.entries(s.ticks.first_not_ok).map(([k, v]) => `  first ${k}: ${v}`),
     `published   ${s.published.chunks} chunks (${s.published.fallback_chunks} fallback), ${s.published.trajectories} trajectories`,
     `inference   p50 ${ms(s.latency.inference.p50_ms)}, p99 ${ms(s.latency.inference.p99_ms)}, max ${ms(s.latency.inference.max_ms)} (n=${s.latency.inference.n})`,
     `tick        p50 ${ms(s.latency.tick.p50_ms)}, p99 ${ms(s.latency.tick.p99_ms)}, max ${ms(s.latency.tick.max_ms)} (n=${s.latency.tick.n})`,

@@ -27,10 +27,12 @@ def add_arguments(parser) -> None:
 def _eval_summary(path: str | None) -> dict | None:
     if path is None:
         return None
-    d = json.loads(Path(path).read_text())
-    src = d.get("test", d)
-    keep = {k: src[k] for k in ("mean_score", "success_rate", "n_episodes") if k in src}
-    keep["seeds"] = d.get("test_seeds", d.get("seeds"))
+    d = json.loads(Path(path).read_text())  # evaluation/results.py build_result()
+    missing = [k for k in ("mean_score", "success_rate", "seeds") if k not in d]
+    if missing:
+        raise ValueError(f"--eval-json {path}: missing {missing}; expected an `oneflow-train eval --out` result")
+    keep = {k: d[k] for k in ("mean_score", "success_rate", "n_episodes", "seeds", "policy", "policy_args") if k in d}
+    keep["command"] = (d.get("run") or {}).get("command")
     keep["source"] = str(path)
     return keep
 
