@@ -124,9 +124,16 @@ def test_export_command_end_to_end(teacher, tmp_path):
 
     ckpt = save_checkpoint(tmp_path / "ckpt", teacher, {"provenance": {"seed": 0, "train_episodes": [0, 1]}})
     out = tmp_path / "models" / "t.onnx"
-    assert main(["export", str(ckpt), "--sampler", "ddim:2", "--out", str(out), "--parity-samples", "1"]) == 0
+    eval_json = tmp_path / "eval.json"
+    eval_json.write_text(json.dumps({"mean_score": 0.5, "success_rate": 0.25, "n_episodes": 4, "seeds": "100000:100004",
+                                     "run": {"command": "oneflow-train eval ..."}}))
+    assert main(["export", str(ckpt), "--sampler", "ddim:2", "--out", str(out), "--parity-samples", "1",
+                 "--eval-json", str(eval_json)]) == 0
     meta = json.loads({p.key: p.value for p in onnx.load(out).metadata_props}[METADATA_KEY])
     assert meta["provenance"]["train_episodes"] == [0, 1] and meta["provenance"]["checkpoint"] == str(ckpt)
+    assert meta["eval"]["mean_score"] == 0.5 and meta["eval"]["seeds"] == "100000:100004"
+    card = json.loads((out.parent / "t.card.json").read_text())
+    assert card["parity"]["ok"] and card["flops_per_inference_hooks"] > 0 and card["metadata"] == meta
 
 
 def test_image_student_export(tmp_path):
