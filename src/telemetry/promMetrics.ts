@@ -3,7 +3,7 @@
 // metrics (nodejs_eventloop_lag_seconds shows anything that blocks the main thread).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { TICK_OUTCOMES, type TickOutcome } from '../control/tickOutcome.js';
-import type { RejectReason } from '../observation/rejectReason.js';
+import { REJECT_REASONS, type RejectReason } from '../observation/rejectReason.js';
 import { WATCHDOG_STATE_CODE, type WatchdogState } from '../watchdog/watchdogState.js';
 import type { Metrics } from './metrics.js';
 
@@ -47,6 +47,8 @@ export class PromMetrics implements Metrics {
     this.#rejected = new Counter({ name: 'oneflow_messages_rejected_total', help: 'Rejected input messages by source and reason.', labelNames: ['source', 'reason'], registers });
     this.#published = new Counter({ name: 'oneflow_chunks_published_total', help: 'Published action chunks; fallback = tail or hold.', labelNames: ['fallback'], registers });
     for (const outcome of TICK_OUTCOMES) this.#ticks.inc({ outcome }, 0); // every outcome exists from the start
+    // Rejections too, so dashboards and alerts see 0 rather than "no data" before the first bad message.
+    for (const source of ['camera', 'joint_states', 'object_pose']) for (const reason of REJECT_REASONS) this.#rejected.inc({ source, reason }, 0);
     this.#state.set(WATCHDOG_STATE_CODE.SAFE);
     if (options.model !== undefined) {
       const info = new Gauge({ name: 'oneflow_model_info', help: 'The loaded policy (value 1).', labelNames: ['name', 'method', 'model_id', 'execution_mode'], registers });
