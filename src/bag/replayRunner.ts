@@ -6,7 +6,8 @@
 //
 // Messages with log time ≤ t are delivered before tick t. Ticks start once every required source can fill the
 // To-frame window (first message + (To−1)·obs interval) and stop at the last input message. The output bag is a
-// pure function of (input bag, model, seed): the simulated clock does not advance during inference, so the
+// pure function of (input bag, model, seed) as long as no deadline is missed (after a miss the replay waits out the
+// real control period, so a slow model is judged on real time): the simulated clock does not advance during inference, so the
 // ActionChunk `inference_time_sec` written there is 0 unless `wallTimes` asks for the measured value — measured
 // latencies go to the summary.
 import type { PolicyNode, TickReport } from '../node/api.js';
@@ -204,7 +205,13 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     await opts.pacer?.waitUntil(t);
     const t0 = process.hrtime.bigint();
     const report = await node.tick(t);
-    tickSec.push(Number(process.hrtime.bigint() - t0) / 1e9);
+    const tickWallNs = process.hrtime.bigint() - t0;
+    tickSec.push(Number(tickWallNs) / 1e9);
+    if (report.outcome === 'deadline_miss' && opts.pacer?.rate == null && tickWallNs < period) {
+      // As fast as possible only while the node keeps up: after a miss the worker may still be computing, so give
+      // it the real control period before the next tick, as a live node would (else every later tick finds it busy).
+      await new Promise((resolve) => setTimeout(resolve, Number(period - tickWallNs) / 1e6));
+    }
     byOutcome[report.outcome] = (byOutcome[report.outcome] ?? 0) + 1;
     if (report.outcome !== 'ok' && !(report.outcome in firstNotOk)) firstNotOk[report.outcome] = `tick ${report.tick} at ${formatNs(t)}: ${report.detail}`;
     if (report.inferenceSec !== null) inferenceSec.push(report.inferenceSec);
