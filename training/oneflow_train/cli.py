@@ -16,6 +16,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "eval": ("eval", "evaluate a policy under the Diffusion Policy Push-T protocol"),
     "train-teacher": ("train_teacher", "train a Diffusion Policy (DDPM) teacher"),
     "distill": ("distill", "distill a teacher into a one-step OneFlow-DP student"),
+    "match": ("match", "student vs teacher: coverage, coherence and distribution match"),
     "export": ("export", "export a checkpoint as one self-contained ONNX policy"),
     "bags": ("bags", "convert dataset episodes into rosbag2 MCAP bags"),
     "flops": ("flops", "count FLOPs per inference of a checkpoint with forward hooks"),
