@@ -69,3 +69,21 @@ def test_jerk_and_chunk_boundary():
     jumpy[1:, :, 1] += 3.0 * (np.arange(1, 9) % 2)[:, None]  # every other chunk offset by 3 steps
     assert metrics.chunk_boundary_discontinuity(jumpy)["normalised"] == pytest.approx(3.0)
     assert metrics.within_chunk_smoothness(chunks) == pytest.approx(0.0)
+
+
+def test_chunk_recorder_files_chunks_per_episode_through_the_protocol():
+    from oneflow_train.evaluation.protocol import EvalProtocol, run_episodes
+    from oneflow_train.metrics.rollouts import ChunkRecorder, _episode_coherence
+
+    class HoldStill:  # plans to stay at the agent's current position: zero jerk, zero boundary gap
+        n_obs_steps, n_action_steps, horizon, noise_shape, uses_image = 2, 8, 16, (1, 16, 2), False
+
+        def predict(self, state, image, noise):
+            return np.repeat(state[:, -1:, :2], 16, axis=1).astype(np.float32)
+
+    rec = ChunkRecorder(HoldStill())
+    results = run_episodes(rec, [100000, 100001], EvalProtocol(max_steps=20))
+    for r in results:
+        assert len(rec.chunks[r.seed]) == r.n_policy_calls == 3  # 8 + 8 + 4 steps
+        coh = _episode_coherence(rec.chunks[r.seed], r.n_steps, 2, 8)
+        assert coh["jerk_mean"] < 1e-3 and coh["boundary_px"] < 1.0
