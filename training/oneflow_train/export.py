@@ -12,7 +12,7 @@ checker pass, and is saved. Unrolling was rejected: DDPM-100 would hold 100 copi
 the CPU teacher).
 
 Samplers: "ddpm100" (teacher, S = 100 noise slices), "ddim:N" (teacher, deterministic, S = 1), "onestep"
-(OneFlow student, S = 1).
+(OneFlow student, S = 1), "twostep" (the student's CM-style 2-step sampler, S = 2).
 """
 from __future__ import annotations
 
@@ -33,7 +33,8 @@ from .onnx_fold import fold_constants
 from .policies.teacher import TeacherPolicy, parse_sampler
 from .sampling import ddim_timesteps
 
-SAMPLER_HELP = "ddpm100 | ddim:N (teacher) | onestep (OneFlow student)"
+SAMPLER_HELP = "ddpm100 | ddim:N (teacher) | onestep | twostep (OneFlow student)"
+STUDENT_STEPS = {"onestep": 1, "twostep": 2}
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -117,17 +118,18 @@ class _SamplerStep(nn.Module):
         return c[2] * x0 + c[4] * eps
 
 
-class _OneStep(nn.Module):
-    """A whole one-step student: raw obs + noise -> raw action."""
+class _StudentSampler(nn.Module):
+    """A whole few-step student (1 or 2 network calls): raw obs + noise -> raw action, traced without a Loop."""
 
-    def __init__(self, student: nn.Module, uses_image: bool):
+    def __init__(self, student: nn.Module, uses_image: bool, n_steps: int):
         super().__init__()
         self.student = student
         self.uses_image = uses_image
+        self.n_steps = n_steps
 
     def forward(self, state: torch.Tensor, *rest: torch.Tensor) -> torch.Tensor:
         image, noise = (rest[0], rest[1]) if self.uses_image else (None, rest[0])
-        return self.student.sample(state, image, noise, 1)
+        return self.student.sample(state, image, noise, self.n_steps)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -173,13 +175,13 @@ def build_onnx(policy: nn.Module, sampler: str) -> onnx.ModelProto:
     teacher = teacher_of(policy).eval()
     cfg = teacher.config
     obs_names = ["state", "image"] if cfg.uses_image else ["state"]
-    if sampler == "onestep":
+    if sampler in STUDENT_STEPS:
         if policy is teacher:
-            raise ValueError("sampler 'onestep' needs a one-step student checkpoint; a teacher exports as ddpm100 or ddim:N")
-        d = _dummy_inputs(teacher, 1)
-        model = _trace(_OneStep(policy.eval(), cfg.uses_image), tuple(d[n] for n in [*obs_names, "noise"]),
-                       [*obs_names, "noise"], ["action"])
-        return model
+            raise ValueError(f"sampler {sampler!r} needs a OneFlow student checkpoint; a teacher exports as ddpm100 or ddim:N")
+        n_steps = STUDENT_STEPS[sampler]
+        d = _dummy_inputs(teacher, n_steps)
+        return _trace(_StudentSampler(policy.eval(), cfg.uses_image, n_steps), tuple(d[n] for n in [*obs_names, "noise"]),
+                      [*obs_names, "noise"], ["action"])
     if policy is not teacher:
         raise ValueError(f"sampler {sampler!r} is a teacher sampler; a student exports as 'onestep'")
     kind, n = parse_sampler(sampler, cfg.num_train_timesteps)
@@ -239,8 +241,8 @@ class ExportResult:
 def sampler_facts(policy: nn.Module, sampler: str) -> tuple[str, int, int]:
     """(method, network calls per inference, noise slices S) of a policy exported with `sampler`."""
     teacher = teacher_of(policy)
-    if sampler == "onestep":
-        return "oneflow", 1, 1
+    if sampler in STUDENT_STEPS:
+        return "oneflow", STUDENT_STEPS[sampler], STUDENT_STEPS[sampler]
     kind, n = parse_sampler(sampler, teacher.config.num_train_timesteps)
     return kind, n, (n if kind == "ddpm" else 1)
 
@@ -296,8 +298,8 @@ def torch_predict(policy: nn.Module, sampler: str, state: np.ndarray, noise: np.
     n = torch.as_tensor(noise, dtype=torch.float32)
     img = None if image is None else torch.as_tensor(image)
     with torch.no_grad():
-        if sampler == "onestep":
-            return policy.eval().sample(s, img, n, 1).numpy()
+        if sampler in STUDENT_STEPS:
+            return policy.eval().sample(s, img, n, STUDENT_STEPS[sampler]).numpy()
         return policy.eval().sample(s, img, n, sampler).numpy()
 
 

@@ -69,7 +69,8 @@ def inspect_json(path: Path) -> dict:
     return json.loads(r.stdout)
 
 
-@pytest.mark.parametrize("which,sampler", [("teacher", "ddpm100"), ("teacher", "ddim:16"), ("student", "onestep")])
+@pytest.mark.parametrize("which,sampler", [("teacher", "ddpm100"), ("teacher", "ddim:16"), ("student", "onestep"),
+                                           ("student", "twostep")])
 def test_parity_flops_and_metadata(which, sampler, teacher, student, observations, tmp_path):
     policy = teacher if which == "teacher" else student
     method, calls, S = sampler_facts(policy, sampler)

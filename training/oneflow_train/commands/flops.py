@@ -6,7 +6,7 @@ import json
 
 def add_arguments(parser) -> None:
     parser.add_argument("checkpoint", help="checkpoint directory (config.json, model.safetensors, normalizer.json)")
-    parser.add_argument("--sampler", required=True, help="ddpm100 | ddim:N (teacher) | onestep (student)")
+    parser.add_argument("--sampler", required=True, help="ddpm100 | ddim:N (teacher) | onestep | twostep (student)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
