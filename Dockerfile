@@ -55,11 +55,9 @@ RUN source /opt/ros/${ROS_DISTRO}/setup.bash && source /opt/oneflow/setup.bash \
 
 # 3. Drop dev dependencies (typescript, @types) and onnxruntime's binaries for other platforms (~245 MB of 290),
 #    then install the package with ament into the same prefix.
-COPY package.xml CMakeLists.txt ./
-COPY launch ./launch
-COPY config ./config
-COPY models ./models
-COPY scripts/policy_node ./scripts/policy_node
+# The rest of the (allow-listed, see .dockerignore) context: package.xml, CMakeLists.txt, launch/, config/, scripts/
+# and models/ when the checkout has any (git keeps no empty directory, so no `COPY models` that could fail).
+COPY . ./
 RUN npm prune --omit=dev \
  && arch="$(node -p process.arch)" \
  && rm -rf node_modules/onnxruntime-node/bin/napi-v*/darwin node_modules/onnxruntime-node/bin/napi-v*/win32 \
