@@ -56,6 +56,7 @@ export function testPolicySpec(overrides: Partial<PolicySpec> = {}): PolicySpec 
   const base: PolicySpec = {
     name: 'test_policy',
     method: 'fixture',
+    networkCalls: 1,
     modelId: '0123456789abcdef',
     nObsSteps: 2,
     obsIntervalSec: 0.1,

@@ -6,6 +6,8 @@ export type StateSource = 'joint_states' | 'object_pose';
 export type PolicySpec = {
   readonly name: string;
   readonly method: string;
+  /** Network evaluations per inference (100 for a DDPM-100 teacher, 1 for a one-step student). */
+  readonly networkCalls: number;
   /** sha256 prefix (16 hex) of the ONNX file; '' for fakes. */
   readonly modelId: string;
   /** To: observation steps fed to the policy. */
@@ -35,6 +37,7 @@ export type PolicySpec = {
 export type PolicyMetadataLike = {
   readonly name: string;
   readonly method: string;
+  readonly network_calls_per_inference?: number;
   readonly observation: {
     readonly n_obs_steps: number;
     readonly obs_interval_s: number;
@@ -59,6 +62,7 @@ export function specFromMetadata(meta: PolicyMetadataLike, modelId: string): Pol
   return Object.freeze({
     name: meta.name,
     method: meta.method,
+    networkCalls: meta.network_calls_per_inference ?? 1,
     modelId,
     nObsSteps: o.n_obs_steps,
     obsIntervalSec: o.obs_interval_s,

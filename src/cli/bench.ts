@@ -1,0 +1,135 @@
+// `oneflow bench [--json]` — a benchmark, not a test (style.md §9): (a) raw onnxruntime vs node tick latency on the
+// student, (b) teacher vs student through the same runtime, (c) deadline misses over N ticks at each rate with the
+// other core kept busy. Models: --student/--teacher, else the shipped models/ (method oneflow / ddpm), else the
+// fixture models (then the teacher/student ratio says nothing about the paper's claim; the report says so).
+import { readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { cpus, loadavg } from 'node:os';
+import { deadlineBench, type DeadlineResult } from '../bench/deadlineBench.js';
+import { formatStats } from '../bench/latencyStats.js';
+import { overheadBench } from '../bench/overheadBench.js';
+import { startBusyCore } from '../bench/busyCore.js';
+import { teacherStudentBench } from '../bench/teacherStudentBench.js';
+import { readOnnxModel } from '../onnx/readOnnxModel.js';
+import { OnnxPolicy } from '../policy/onnxPolicy.js';
+
+const USAGE = `usage: oneflow bench [--json] [--out FILE] [--student M.onnx] [--teacher M.onnx]
+                    [--n 2000] [--teacher-n 30] [--ticks 500] [--rates 10,50,100] [--no-busy] [--only a,b,c]
+  (a) raw onnxruntime vs node tick latency (student), n samples each
+  (b) teacher vs student inference latency through the same worker runtime
+  (c) deadline misses over --ticks ticks per rate, another process spinning on the other core
+`;
+
+const FIXTURES = 'test/fixtures/models';
+
+/** The first models/*.onnx whose metadata method is one of `methods`, else null. */
+async function findModel(methods: string[]): Promise<string | null> {
+  let files: string[];
+  try {
+    files = (await readdir('models')).filter((f) => f.endsWith('.onnx')).sort();
+  } catch {
+    return null;
+  }
+  for (const f of files) {
+    try {
+      const m = await readOnnxModel(join('models', f));
+      if (m.policy !== null && methods.includes(m.policy.method)) return join('models', f);
+    } catch {
+      // not a readable policy: skip it
+    }
+  }
+  return null;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      json: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      student: { type: 'string' },
+      teacher: { type: 'string' },
+      n: { type: 'string', default: '2000' },
+      'teacher-n': { type: 'string', default: '30' },
+      ticks: { type: 'string', default: '500' },
+      rates: { type: 'string', default: '10,50,100' },
+      'no-busy': { type: 'boolean', default: false },
+      only: { type: 'string', default: 'a,b,c' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const int = (name: string, v: string): number => {
+    const x = Number(v);
+    if (!Number.isInteger(x) || x < 1) throw new Error(`--${name} must be a positive integer, got '${v}'`);
+    return x;
+  };
+  const n = int('n', values.n);
+  const teacherN = int('teacher-n', values['teacher-n']);
+  const ticks = int('ticks', values.ticks);
+  const rates = values.rates.split(',').map((r) => {
+    const x = Number(r);
+    if (!(x > 0 && x <= 1000)) throw new Error(`--rates entries must be in (0, 1000] Hz, got '${r}'`);
+    return x;
+  });
+  const only = new Set(values.only.split(','));
+  const student = values.student ?? (await findModel(['oneflow'])) ?? join(FIXTURES, 'tiny_onestep.onnx');
+  const teacher = values.teacher ?? (await findModel(['ddpm'])) ?? join(FIXTURES, 'tiny_ddpm100.onnx');
+  const log = (msg: string): void => {
+    if (!values.json) process.stderr.write(`\r${msg}   `);
+  };
+  const say = (msg: string): void => {
+    if (!values.json) process.stdout.write(`${msg}\n`);
+  };
+  const result: Record<string, unknown> = {
+    host: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '?', loadavg1m: loadavg()[0], node: process.version },
+    models: { student, teacher, fixtures: student.startsWith(FIXTURES) || teacher.startsWith(FIXTURES) },
+  };
+  say(`oneflow bench — ${cpus().length} CPUs, load average ${loadavg()[0]!.toFixed(2)} (a shared machine makes every figure noisy)`);
+  say(`student ${student}\nteacher ${teacher}`);
+
+  if (only.has('a')) {
+    const a = await overheadBench(student, n, log);
+    log('');
+    result['overhead'] = a;
+    say(`\n(a) raw onnxruntime (main thread)  ${formatStats(a.raw)}`);
+    say(`    node tick (worker, full tick)   ${formatStats(a.tick)}`);
+    say(`    inference inside the worker     ${formatStats(a.workerInference)}`);
+    say(`    tick overhead over raw: p50 ${(a.overheadP50Sec * 1e3).toFixed(3)} ms (target ≤ 0.300 ms: ${a.overheadP50Sec <= 0.0003 ? 'met' : 'MISSED'}), p99 ${(a.overheadP99Sec * 1e3).toFixed(3)} ms`);
+  }
+  if (only.has('b')) {
+    const b = await teacherStudentBench(teacher, student, teacherN, Math.max(teacherN, Math.min(n, 500)));
+    result['teacherStudent'] = b;
+    say(`\n(b) teacher ${b.teacher.method} (${b.teacher.networkCalls} network calls)  ${formatStats(b.teacher.inference)}`);
+    say(`    student ${b.student.method} (${b.student.networkCalls} network call)  ${formatStats(b.student.inference)}`);
+    say(`    speed-up p50 ${b.ratioP50.toFixed(1)}× (target ≥ 80×: ${b.ratioP50 >= 80 ? 'met' : 'MISSED'}), p99 ${b.ratioP99.toFixed(1)}×`);
+  }
+  if (only.has('c')) {
+    const policy = await OnnxPolicy.create({ modelPath: student, warmupRuns: 20 });
+    const runs: DeadlineResult[] = [];
+    try {
+      for (const rate of rates) {
+        const busy = values['no-busy'] ? null : startBusyCore();
+        try {
+          const c = await deadlineBench(policy, student, rate, ticks, log);
+          runs.push(c);
+          log('');
+          say(`\n(c) ${rate} Hz, deadline ${(c.deadlineSec * 1e3).toFixed(1)} ms, ${c.ticks} ticks${busy === null ? '' : ', other core busy'}: ${c.deadlineMisses} deadline misses, ${c.skippedSlots} skipped slots`);
+          say(`    outcomes ${JSON.stringify(c.outcomes)}; tick ${formatStats(c.tick)}; start lateness ${formatStats(c.startLate)}`);
+        } finally {
+          await busy?.stop();
+        }
+      }
+    } finally {
+      await policy.close();
+    }
+    result['deadline'] = runs;
+  }
+  if (values.json) process.stdout.write(`${JSON.stringify(result, null, 1)}\n`);
+  if (values.out !== undefined) await writeFile(values.out, `${JSON.stringify(result, null, 1)}\n`);
+  return 0;
+}
