@@ -12,10 +12,11 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const PYTHON = existsSync(join(ROOT, '.venv/bin/python')) ? join(ROOT, '.venv/bin/python') : 'python3';
 
-test('launch files compile and declare the documented arguments (stub launch modules)', () => {
+test('launch files compile and declare the documented arguments (stub launch modules); package.xml/CMakeLists sane', () => {
   const r = spawnSync(PYTHON, [join(ROOT, 'test/ros/launch_check.py'), ROOT], { encoding: 'utf8' });
   assert.equal(r.status, 0, `launch_check.py failed:\n${r.stdout}\n${r.stderr}`);
-  const result = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { policy: string[]; bag_demo: string[] };
+  const result = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { policy: string[]; bag_demo: string[]; packages: string[] };
+  assert.deepEqual(result.packages, ['oneflow', 'oneflow_msgs'], 'package.xml files parse (XML) and declare what colcon needs');
   for (const name of ['model', 'params_file', 'namespace', 'camera_topic', 'joint_states_topic', 'action_chunk_topic', 'joint_trajectory_topic', 'metrics_port', 'log_level', 'use_sim_time']) {
     assert.ok(result.policy.includes(name), `policy.launch.py declares ${name}`);
     assert.ok(result.bag_demo.includes(name), `bag_demo.launch.py forwards ${name}`);

@@ -12,6 +12,7 @@ import py_compile
 import sys
 import tempfile
 import types
+import xml.etree.ElementTree as ET
 
 ROOT = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), '..', '..'))
 SHARE = '/opt/ros/jazzy/share/oneflow'
@@ -152,5 +153,41 @@ def check_bag_demo():
     return sorted(args)
 
 
+def check_packages():
+    """package.xml (format 3) and CMakeLists.txt of oneflow and oneflow_msgs: names, build types, what is installed."""
+    found = {}
+    for rel in ('package.xml', 'msgs/oneflow_msgs/package.xml'):
+        root = ET.parse(os.path.join(ROOT, rel)).getroot()
+        expect(root.tag == 'package' and root.get('format') == '3', f'{rel}: package format 3')
+        name = root.findtext('name')
+        deps = {e.tag: set() for e in root}
+        for e in root:
+            deps.setdefault(e.tag, set()).add(e.text)
+        expect(root.findtext('export/build_type') == 'ament_cmake', f'{rel}: ament_cmake')
+        for tag in ('version', 'description', 'maintainer', 'license'):
+            expect((root.findtext(tag) or '').strip(), f'{rel}: <{tag}>')
+        found[name] = deps
+    ours, msgs = found['oneflow'], found['oneflow_msgs']
+    for dep in ('oneflow_msgs', 'launch_ros', 'sensor_msgs', 'trajectory_msgs', 'geometry_msgs', 'ros2bag'):
+        expect(dep in ours['exec_depend'], f'oneflow exec_depends on {dep}')
+    expect('rosidl_default_generators' in msgs['buildtool_depend'], 'oneflow_msgs generators')
+    expect('rosidl_default_runtime' in msgs['exec_depend'], 'oneflow_msgs runtime')
+    expect('rosidl_interface_packages' in msgs['member_of_group'], 'oneflow_msgs is an interface package')
+    with open(os.path.join(ROOT, 'msgs/oneflow_msgs/msg/ActionChunk.msg')) as f:
+        fields = f.read()
+    for dep in ('std_msgs',):
+        expect(dep + '/' in fields and dep in msgs['depend'], f'oneflow_msgs depends on {dep}')
+    with open(os.path.join(ROOT, 'msgs/oneflow_msgs/CMakeLists.txt')) as f:
+        expect('"msg/ActionChunk.msg"' in f.read(), 'ActionChunk.msg generated')
+    with open(os.path.join(ROOT, 'CMakeLists.txt')) as f:
+        cmake = f.read()
+    for needle in ('project(oneflow NONE)', 'install(DIRECTORY launch config', 'install(DIRECTORY dist/src',
+                   'install(DIRECTORY node_modules', 'install(FILES package.json',
+                   'install(PROGRAMS scripts/policy_node DESTINATION lib/${PROJECT_NAME})', 'ament_package()'):
+        expect(needle in cmake, f'CMakeLists.txt: {needle}')
+    expect(os.access(os.path.join(ROOT, 'scripts/policy_node'), os.X_OK), 'scripts/policy_node is executable')
+    return sorted(found)
+
+
 if __name__ == '__main__':
-    print(json.dumps({'policy': check_policy(), 'bag_demo': check_bag_demo()}))
+    print(json.dumps({'policy': check_policy(), 'bag_demo': check_bag_demo(), 'packages': check_packages()}))
