@@ -86,20 +86,37 @@ async function openFile(path: string, problems: BagProblem[]): Promise<FileSourc
   if (bytes.byteLength < 8 || !MCAP_MAGIC.every((b, i) => bytes[i] === b)) {
     throw new BagError(`${path} is not an MCAP file: it starts with bytes [${[...head.subarray(0, 8)].join(', ')}], expected the MCAP magic [137, 77, 67, 65, 80, …] (${bytes.byteLength} bytes in all)`);
   }
+  let reader: McapIndexedReader;
   try {
-    const reader = await McapIndexedReader.Initialize({ readable: new BufferReadable(bytes) });
-    const counts = new Map<number, number>();
-    for (const [id, n] of reader.statistics?.channelMessageCounts ?? []) counts.set(id, Number(n));
-    return {
-      path,
-      channels: new Map([...reader.channelsById].map(([id, c]) => [id, c])),
-      schemas: new Map([...reader.schemasById].map(([id, s]) => [id, s])),
-      counts,
-      messages: () => reader.readMessages({ validateCrcs: true }),
-    };
+    reader = await McapIndexedReader.Initialize({ readable: new BufferReadable(bytes) });
   } catch (err) {
     return recover(path, bytes, describe(err), problems);
   }
+  const compressions = [...new Set(reader.chunkIndexes.map((c) => c.compression).filter((c) => c !== ''))];
+  if (compressions.length > 0) {
+    throw new BagError(
+      `${path} has ${compressions.join(' and ')}-compressed chunks; OneFlow reads uncompressed MCAP (the rosbag2 default). ` +
+        `Convert it first, e.g. \`ros2 bag convert\` or \`rosbags-convert\` without compression`,
+    );
+  }
+  const counts = new Map<number, number>();
+  if (reader.statistics !== undefined) {
+    for (const [id, n] of reader.statistics.channelMessageCounts) counts.set(id, Number(n));
+  } else {
+    // No Statistics record (not what rosbag2 writes, but legal MCAP): count the messages once.
+    try {
+      for await (const m of reader.readMessages()) counts.set(m.channelId, (counts.get(m.channelId) ?? 0) + 1);
+    } catch (err) {
+      throw new BagError(`${path} is corrupt: ${describe(err)}`);
+    }
+  }
+  return {
+    path,
+    channels: new Map([...reader.channelsById].map(([id, c]) => [id, c])),
+    schemas: new Map([...reader.schemasById].map(([id, s]) => [id, s])),
+    counts,
+    messages: () => reader.readMessages({ validateCrcs: true }),
+  };
 }
 
 /** Read a file without a usable summary record by record; keep every complete chunk. */

@@ -92,3 +92,28 @@ test('an unknown type is decoded from its ros2msg text; an undecodable schema gi
   });
   assert.throws(() => bag.codecFor('/absent'), /has no topic \/absent/);
 });
+
+test('compressed chunks are refused with the way out; a file without Statistics is still counted', async () => {
+  const { McapWriter } = await import('@mcap/core');
+  const { open } = await import('node:fs/promises');
+  const write = async (path: string, opts: Record<string, unknown>) => {
+    const fh = await open(path, 'w');
+    let pos = 0n;
+    const w = new McapWriter({
+      writable: { write: async (b: Uint8Array) => { await fh.write(b); pos += BigInt(b.byteLength); }, position: () => pos },
+      ...opts,
+    });
+    await w.start({ profile: 'ros2', library: 'test' });
+    const schemaId = await w.registerSchema({ name: 'acme_msgs/msg/Grip', encoding: 'ros2msg', data: new TextEncoder().encode('float64 width\n') });
+    const channelId = await w.registerChannel({ topic: '/g', messageEncoding: 'cdr', schemaId, metadata: new Map() });
+    for (let i = 0; i < 3; i++) await w.addMessage({ channelId, sequence: i, logTime: BigInt(i), publishTime: BigInt(i), data: new Uint8Array(12) });
+    await w.end();
+    await fh.close();
+  };
+  const dir = tempDir();
+  await write(join(dir, 'z.mcap'), { compressChunk: (data: Uint8Array) => ({ compression: 'zstd', compressedData: data }) });
+  await assert.rejects(BagReader.open(join(dir, 'z.mcap')), /z\.mcap has zstd-compressed chunks; .*rosbags-convert/);
+  await write(join(dir, 'nostats.mcap'), { useStatistics: false });
+  const bag = await BagReader.open(join(dir, 'nostats.mcap'));
+  assert.equal(bag.topic('/g')?.messageCount, 3);
+});
