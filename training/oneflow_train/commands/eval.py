@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import platform
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -55,7 +56,7 @@ def run(args) -> int:
         policy=args.policy, policy_args=policy_args, test_seeds_text=args.seeds, test_seeds=test_seeds,
         train_seeds_text=args.train_seeds, train_seeds=train_seeds, episodes=episodes, protocol=protocol,
         workers=args.workers, wall_s=time.time() - t0,
-        command="oneflow-train " + " ".join(sys.argv[1:]) if sys.argv and sys.argv[0].endswith("oneflow-train") else None,
+        command="oneflow-train " + shlex.join(sys.argv[1:]) if sys.argv and sys.argv[0].endswith("oneflow-train") else None,
         python=platform.python_version(),
     )
     line = f"{args.policy}: mean_score {result['mean_score']:.4f}  success_rate {result['success_rate']:.3f}  " \

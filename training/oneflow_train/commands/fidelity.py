@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import platform
+import shlex
 import sys
 from pathlib import Path
 
@@ -76,7 +77,7 @@ def run(args) -> int:
         "reset_episodes_within_1e-3": int(np.sum((reset["block_px"] < 1e-3) & (reset["agent_px"] < 1e-3))),
     }
     for k in ("final_block_pos_err_px", "final_block_angle_err_rad", "max_block_pos_err_px", "max_agent_pos_err_px",
-              "max_coverage_diff", "n_contacts_agreement", "max_coverage_recorded", "reward_after_last_action_sim"):
+              "max_coverage_diff", "n_contacts_agreement", "keypoint_err_vs_state_px", "keypoint_err_vs_setstate_px", "max_coverage_recorded", "reward_after_last_action_sim"):
         summary[k] = _summary([e[k] for e in per_episode])
     summary["abs_max_coverage_diff"] = _summary([abs(e["max_coverage_diff"]) for e in per_episode])
     if with_images:
@@ -85,7 +86,7 @@ def run(args) -> int:
         n = sum(e["n_frames"] for e in per_episode)
         summary["image_mae_all_frames"] = float(sum(e["image_mae_mean"] * e["n_frames"] for e in per_episode) / n)
     result = {
-        "command": "oneflow-train " + " ".join(sys.argv[1:]) if sys.argv and sys.argv[0].endswith("oneflow-train") else None,
+        "command": "oneflow-train " + shlex.join(sys.argv[1:]) if sys.argv and sys.argv[0].endswith("oneflow-train") else None,
         "dataset": str(buf.path), "episodes": args.episodes, "n_episodes": len(episodes),
         "versions": {"pymunk": pymunk.version, "python": platform.python_version()},
         "summary": summary, "per_episode": per_episode,

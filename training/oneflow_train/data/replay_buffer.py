@@ -116,7 +116,7 @@ class ReplayBuffer:
             "n_contacts": fingerprint(self.n_contacts),
         }
         if include_images:
-            out["img"] = fingerprint(self.images)
+            out["img"] = fingerprint(self._images) if self._images is not None else _stream_image_fingerprint(self.path)
         return out
 
     def check_fingerprints(self, include_images: bool = False) -> None:
@@ -150,6 +150,16 @@ def _read_images_uint8(path: Path) -> np.ndarray:
     for start in range(0, arr.shape[0], step):
         out[start : start + step] = arr[start : start + step]  # float32 0..255 integers -> uint8 (exact)
     return out
+
+
+def _stream_image_fingerprint(path: Path) -> str:
+    """fingerprint(images as uint8) without holding all frames in memory (sha256 over chunks in order)."""
+    arr = _open_group(path)["data/img"]
+    h = hashlib.sha256()
+    step = arr.chunks[0] * 8
+    for start in range(0, arr.shape[0], step):
+        h.update(np.ascontiguousarray(arr[start : start + step].astype(np.uint8)).tobytes())
+    return h.hexdigest()[:16]
 
 
 def load_replay_buffer(

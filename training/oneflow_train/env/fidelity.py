@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..data.keypoints import keypoints_from_state
 from ..data.replay_buffer import ReplayBuffer
 from .coverage import coverage
 from .pusht_env import PushTEnv
@@ -37,6 +38,19 @@ def replay_episode(buf: ReplayBuffer, episode: int, render: bool = False) -> dic
     env = PushTEnv()
     obs = env.reset(seed=episode)
     sim = [obs]
+    # recorded keypoints vs the keypoints of (a) the recorded state, (b) the pose DP's _set_state(recorded state)
+    # leaves after its one 0.01 s physics step when the agent keeps the replay's current velocity
+    probe = PushTEnv(legacy=False)
+    kp_state_err, kp_setstate_err = [], []
+
+    def keypoint_probe(t):
+        kp_state_err.append(float(np.abs(keypoints_from_state(rec[t]) - ep["keypoint"][t]).max()))
+        probe.reset(state=rec[t])
+        probe.agent.velocity = env.agent.velocity
+        probe.set_state(rec[t])
+        kp_setstate_err.append(float(np.abs(keypoints_from_state(probe.get_obs()) - ep["keypoint"][t]).max()))
+
+    keypoint_probe(0)
     contacts = []
     image_mae = []
     if render:
@@ -46,6 +60,7 @@ def replay_episode(buf: ReplayBuffer, episode: int, render: bool = False) -> dic
         obs, reward, done, info = env.step(action)
         if t + 1 < n:
             sim.append(obs)
+            keypoint_probe(t + 1)
             contacts.append(info["n_contacts"])
             if render:
                 img = env.render()
@@ -70,6 +85,8 @@ def replay_episode(buf: ReplayBuffer, episode: int, render: bool = False) -> dic
         "max_coverage_diff": float(cov_sim.max() - cov_rec.max()),
         "reward_after_last_action_sim": float(final_reward),
         "success_step_sim": done_at,
+        "keypoint_err_vs_state_px": float(max(kp_state_err)),
+        "keypoint_err_vs_setstate_px": float(max(kp_setstate_err)),
         "n_contacts_agreement": float(np.mean(np.array(contacts) == ep["n_contacts"][1:, 0])) if contacts else 1.0,
     }
     if render:

@@ -16,10 +16,12 @@ def _gif_writer(gif_dir: str | None, frames: dict[int, list] | None):
     def write(res: EpisodeResult) -> None:
         if gif_dir is None or frames is None:
             return
-        import imageio.v2 as imageio
+        from PIL import Image
 
         Path(gif_dir).mkdir(parents=True, exist_ok=True)
-        imageio.mimsave(Path(gif_dir) / f"seed_{res.seed}.gif", frames.pop(res.seed), duration=0.1, loop=0)
+        images = [Image.fromarray(f) for f in frames.pop(res.seed)]
+        images[0].save(Path(gif_dir) / f"seed_{res.seed}.gif", save_all=True, append_images=images[1:],
+                       duration=100, loop=0)  # 10 Hz, ms per frame
 
     return write
 
