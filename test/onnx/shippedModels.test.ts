@@ -1,0 +1,38 @@
+// Every ONNX file shipped in models/ fits the contract, and each shipped one-step OneFlow student needs about 100×
+// fewer FLOPs per inference than the DDPM-100 export of the teacher it was distilled from (issue 5's "done when").
+// Student and teacher are paired through provenance: student.provenance.teacher == teacher.provenance.checkpoint.
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import { join, normalize } from 'node:path';
+import { describe, it } from 'node:test';
+import { checkContract, readOnnxModel, type OnnxModelFile } from '../../src/onnx/index.js';
+
+const MODELS = process.env['ONEFLOW_MODELS_DIR'] ?? join(process.cwd(), 'models'); // override to check another folder
+const files = existsSync(MODELS) ? readdirSync(MODELS).filter((f) => f.endsWith('.onnx')).sort() : [];
+const prov = (m: OnnxModelFile, key: string): string | null => {
+  const v = m.policy?.provenance[key];
+  return typeof v === 'string' ? normalize(v) : null;
+};
+
+describe('shipped models (models/*.onnx)', () => {
+  for (const file of files) {
+    it(`${file} fits the contract and every FLOP is accounted for`, async () => {
+      const m = await readOnnxModel(join(MODELS, file));
+      assert.deepEqual(checkContract(m), []);
+      assert.deepEqual(m.flops.unresolved, []);
+      assert.ok(m.fileSizeBytes < 20e6, `${file}: ${m.fileSizeBytes} bytes; models/ holds files < 20 MB`);
+    });
+  }
+
+  it('each one-step student costs ≈ 1/100 of its teacher’s DDPM-100 export', async (t) => {
+    const models = await Promise.all(files.map((f) => readOnnxModel(join(MODELS, f))));
+    const students = models.filter((m) => m.policy?.method === 'oneflow' && m.policy.network_calls_per_inference === 1);
+    for (const s of students) {
+      const teacher = models.find((t) => t.policy?.sampler === 'ddpm100' && prov(t, 'checkpoint') !== null && prov(t, 'checkpoint') === prov(s, 'teacher'));
+      if (teacher === undefined) continue; // the teacher was not shipped (e.g. too large for models/)
+      const ratio = teacher.flops.total / s.flops.total;
+      t.diagnostic(`${teacher.path}: ${teacher.flops.total} FLOPs / ${s.path}: ${s.flops.total} FLOPs = ${ratio.toFixed(1)}×`);
+      assert.ok(ratio > 90 && ratio < 110, `${teacher.path} / ${s.path}: ${ratio.toFixed(1)}× FLOPs`);
+    }
+  });
+});
