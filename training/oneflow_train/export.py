@@ -28,7 +28,7 @@ import torch
 from onnx import TensorProto, helper, numpy_helper
 from torch import nn
 
-from .export_contract import OPSET, attach_metadata, policy_metadata
+from .export_contract import METHODS, OPSET, attach_metadata, policy_metadata
 from .onnx_fold import fold_constants
 from .policies.teacher import TeacherPolicy, parse_sampler
 from .sampling import ddim_timesteps
@@ -238,11 +238,21 @@ class ExportResult:
     file_size_bytes: int
 
 
+def student_method(policy: nn.Module) -> str:
+    """The metadata `method` of a few-step student: its `export_method` attribute, else the prefix of its checkpoint
+    kind ("oneflow_student" -> "oneflow", "cp_student" -> "cp", ...). Baseline students (CP, OneDP, VDD) export
+    through the same path when they hold a TeacherPolicy `backbone` and `sample(state, image, noise, n_steps)`."""
+    method = getattr(policy, "export_method", None) or str(getattr(policy, "checkpoint_kind", "oneflow")).split("_")[0]
+    if method not in METHODS:
+        raise ValueError(f"{type(policy).__name__}: export method {method!r} not in {METHODS}; set `export_method`")
+    return method
+
+
 def sampler_facts(policy: nn.Module, sampler: str) -> tuple[str, int, int]:
     """(method, network calls per inference, noise slices S) of a policy exported with `sampler`."""
     teacher = teacher_of(policy)
     if sampler in STUDENT_STEPS:
-        return "oneflow", STUDENT_STEPS[sampler], STUDENT_STEPS[sampler]
+        return student_method(policy), STUDENT_STEPS[sampler], STUDENT_STEPS[sampler]
     kind, n = parse_sampler(sampler, teacher.config.num_train_timesteps)
     return kind, n, (n if kind == "ddpm" else 1)
 
