@@ -14,21 +14,24 @@ export const FIXTURE_BAG = 'test/fixtures/bags/pusht_ep205';
 /** Rewrites the fixture: `edit` returns the messages to write for each input message (decoded), or null to drop it. */
 export async function editedFixture(
   name: string,
-  edit: (topic: string, logTimeNs: bigint, msg: any) => { logTimeNs: bigint; msg: any }[] | null,
+  edit: (topic: string, logTimeNs: bigint, msg: any) => { logTimeNs: bigint; msg?: any; raw?: Uint8Array }[] | null,
   skipTopics: string[] = [],
 ): Promise<string> {
   const src = await BagReader.open(FIXTURE_BAG);
   const dir = join(tempDir('oneflow-edit-'), name);
   const w = await BagWriter.create(dir);
   for (const t of src.topics) if (!skipTopics.includes(t.topic)) await w.addTopic(t.topic, t.type);
-  const pending: { topic: string; type: string; logTimeNs: bigint; msg: any }[] = [];
+  const pending: { topic: string; type: string; logTimeNs: bigint; msg?: any; raw?: Uint8Array }[] = [];
   for await (const m of src.messages()) {
     if (skipTopics.includes(m.topic)) continue;
     const out = edit(m.topic, m.logTimeNs, src.codecFor(m.topic).decode(m.data)) ?? [];
     for (const o of out) pending.push({ topic: m.topic, type: m.type, ...o });
   }
   pending.sort((a, b) => (a.logTimeNs < b.logTimeNs ? -1 : a.logTimeNs > b.logTimeNs ? 1 : 0));
-  for (const p of pending) await w.write(p.topic, p.type as MessageTypeName, p.logTimeNs, p.msg);
+  for (const p of pending) {
+    if (p.raw !== undefined) await w.writeRaw(p.topic, p.logTimeNs, p.raw);
+    else await w.write(p.topic, p.type as MessageTypeName, p.logTimeNs, p.msg);
+  }
   await w.close();
   return dir;
 }

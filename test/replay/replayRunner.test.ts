@@ -108,6 +108,7 @@ test('gaps, duplicate and out-of-order stamps are counted and named; the watchdo
     if (topic === '/joint_states') {
       if (ns >= T(1.0) && ns < T(2.0)) return null; // a 1.1 s gap
       if (ns === T(3.0)) return [{ logTimeNs: ns, msg }, { logTimeNs: ns + 1n, msg }]; // duplicate stamp
+      if (ns === T(2.5)) return [{ logTimeNs: ns, raw: new Uint8Array([0, 1, 0, 0, 9, 9]) }]; // undecodable
       if (ns === T(4.0)) {
         const old = { ...msg, header: { ...msg.header, stamp: { sec: 1700000003, nanosec: 500_000_000 } } };
         return [{ logTimeNs: ns, msg: old }]; // stamped 0.5 s in the past
@@ -119,8 +120,10 @@ test('gaps, duplicate and out-of-order stamps are counted and named; the watchdo
   assert.equal(s.input.problems.gap, 1);
   assert.equal(s.input.problems.duplicate_stamp, 1);
   assert.equal(s.input.problems.out_of_order, 1);
+  assert.equal(s.input.problems.decode_error, 1);
   const text = s.input.problem_examples.map((p) => p.message).join('\n');
   assert.match(text, /\/joint_states: no message for 1\.100 s after 1700000000\.900000000 s/);
+  assert.match(text, /\/joint_states at 1700000002\.500000000 s: cannot decode 6 bytes as sensor_msgs\/msg\/JointState/);
   assert.match(text, /\/joint_states: duplicate header stamp 1700000003\.000000000 s/);
   assert.match(text, /\/joint_states: header stamp 1700000003\.500000000 s is 0\.400 s earlier than the previous 1700000003\.900000000 s/);
   assert.ok(s.ticks.by_outcome.stale_input! > 0, JSON.stringify(s.ticks));
