@@ -42,7 +42,7 @@ def module_flops(module: nn.Module, inputs: tuple[torch.Tensor, ...], output: to
 def count_flops(policy: nn.Module, sampler: str, state: np.ndarray, noise: np.ndarray,
                 image: np.ndarray | None = None) -> FlopCount:
     """Runs `policy`'s sampler once on batch-1 inputs with hooks on every counted module."""
-    from .export import torch_predict  # the same call path the ONNX parity check uses
+    from .export_parity import torch_predict  # the same call path the ONNX parity check uses
 
     if state.shape[0] != 1 or noise.shape[0] != 1:
         raise ValueError(f"count FLOPs per inference with batch 1, got state {state.shape}, noise {noise.shape}")

@@ -59,8 +59,8 @@ def run(args) -> int:
     import torch
 
     from ..checkpoint import load_checkpoint, read_config
-    from ..export import (dataset_observations, export_policy, normalised_action_error, onnx_predict, sampler_facts,
-                          teacher_of, torch_predict)
+    from ..export import export_policy, sampler_facts, teacher_of
+    from ..export_parity import dataset_observations, normalised_action_error, onnx_predict, torch_predict
 
     torch.set_num_threads(1)
     ckpt = Path(args.checkpoint)
