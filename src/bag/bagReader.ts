@@ -1,8 +1,8 @@
 // rosbag2 MCAP reader. Accepts a bag directory (metadata.yaml + *.mcap, as `ros2 bag record` writes) or a single
-// .mcap file. Reads through the summary index when the file is whole; a file without a valid footer (recording
+// .mcap file. Reads through the summary index, chunk by chunk, when the file is whole; a file without a valid footer (recording
 // killed, copy cut short) is read record by record and its complete chunks recovered, with the loss reported as a
 // BagProblem rather than thrown away silently. Nothing here decodes messages unless asked (see codecFor()).
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { open, readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { McapIndexedReader, McapStreamReader, type McapTypes } from '@mcap/core';
 import { MESSAGE_DEFINITIONS, MessageCodec, SchemaError, isKnownType } from '../msgs/index.js';
@@ -38,21 +38,6 @@ export interface BagProblem {
 const MCAP_MAGIC = [0x89, 0x4d, 0x43, 0x41, 0x50]; // "\x89MCAP"
 const SQLITE_MAGIC = 'SQLite format 3';
 
-class BufferReadable implements McapTypes.IReadable {
-  constructor(readonly bytes: Uint8Array) {}
-  async size(): Promise<bigint> {
-    return BigInt(this.bytes.byteLength);
-  }
-  async read(offset: bigint, length: bigint): Promise<Uint8Array> {
-    const start = Number(offset);
-    const end = start + Number(length);
-    if (end > this.bytes.byteLength) {
-      throw new BagError(`read of ${length} bytes at offset ${offset} runs past the end (${this.bytes.byteLength} bytes)`);
-    }
-    return this.bytes.subarray(start, end);
-  }
-}
-
 interface Channel {
   topic: string;
   schemaId: number;
@@ -72,25 +57,54 @@ function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/**
+ * Reads ranges of a file on demand (the indexed reader fetches the summary, then one chunk at a time), so a
+ * multi-GB bag is never held in memory. Each read opens and closes the file: no handle outlives a call.
+ */
+class FileReadable implements McapTypes.IReadable {
+  constructor(
+    readonly path: string,
+    readonly bytes: bigint,
+  ) {}
+  async size(): Promise<bigint> {
+    return this.bytes;
+  }
+  async read(offset: bigint, length: bigint): Promise<Uint8Array> {
+    if (offset + length > this.bytes) {
+      throw new BagError(`read of ${length} bytes at offset ${offset} runs past the end of ${this.path} (${this.bytes} bytes)`);
+    }
+    const fh = await open(this.path, 'r');
+    try {
+      const buf = Buffer.allocUnsafe(Number(length));
+      const { bytesRead } = await fh.read(buf, 0, Number(length), Number(offset));
+      if (bytesRead !== Number(length)) throw new BagError(`read only ${bytesRead} of ${length} bytes at offset ${offset} of ${this.path}`);
+      return buf;
+    } finally {
+      await fh.close();
+    }
+  }
+}
+
 async function openFile(path: string, problems: BagProblem[]): Promise<FileSource> {
-  let bytes: Uint8Array;
+  let size: bigint;
+  let head: Buffer;
   try {
-    bytes = await readFile(path);
+    size = BigInt((await stat(path)).size);
+    head = Buffer.from(await new FileReadable(path, size).read(0n, size < 16n ? size : 16n));
   } catch (err) {
     throw new BagError(`cannot read bag file ${path}: ${describe(err)}`);
   }
-  const head = Buffer.from(bytes.subarray(0, 16));
   if (head.toString('latin1').startsWith(SQLITE_MAGIC)) {
     throw new BagError(`${path} is a sqlite3 rosbag2 file; only MCAP is supported (convert it: ros2 bag convert, or rosbags-convert)`);
   }
-  if (bytes.byteLength < 8 || !MCAP_MAGIC.every((b, i) => bytes[i] === b)) {
-    throw new BagError(`${path} is not an MCAP file: it starts with bytes [${[...head.subarray(0, 8)].join(', ')}], expected the MCAP magic [137, 77, 67, 65, 80, …] (${bytes.byteLength} bytes in all)`);
+  if (size < 8n || !MCAP_MAGIC.every((b, i) => head[i] === b)) {
+    throw new BagError(`${path} is not an MCAP file: it starts with bytes [${[...head.subarray(0, 8)].join(', ')}], expected the MCAP magic [137, 77, 67, 65, 80, …] (${size} bytes in all)`);
   }
   let reader: McapIndexedReader;
   try {
-    reader = await McapIndexedReader.Initialize({ readable: new BufferReadable(bytes) });
+    reader = await McapIndexedReader.Initialize({ readable: new FileReadable(path, size) });
   } catch (err) {
-    return recover(path, bytes, describe(err), problems);
+    return recover(path, await readFile(path), describe(err), problems);
   }
   const compressions = [...new Set(reader.chunkIndexes.map((c) => c.compression).filter((c) => c !== ''))];
   if (compressions.length > 0) {
