@@ -33,6 +33,15 @@ def test_stand_still_and_random():
     assert a[1].rewards == b[0].rewards  # per-episode noise: batch composition doesn't matter
 
 
+def test_evaluate_in_process_and_summarize():
+    from oneflow_train.evaluation.results import summarize
+    from oneflow_train.evaluation.runner import evaluate
+
+    eps = evaluate(StandStillPolicy(), [100003, 100004], EvalProtocol(max_steps=8), progress=False)
+    s = summarize(eps)
+    assert s["n_episodes"] == 2 and set(s["per_seed"]) == {"100003", "100004"} and s["success_rate"] == 0.0
+
+
 def test_image_policy_gets_rendered_frames():
     class ImagePolicy(StandStillPolicy):
         uses_image = True
@@ -59,3 +68,13 @@ def test_cli_json(tmp_path):
         assert key in r
     assert r["n_episodes"] == 2 and set(r["per_seed"]) == {"100000", "100001"}
     assert r["train"]["n_episodes"] == 1 and r["protocol"]["max_steps"] == 8
+
+
+def test_worker_processes_match_in_process():
+    from oneflow_train.evaluation.runner import evaluate
+
+    seeds = [100005, 100006, 100007]
+    multi = evaluate("random", seeds, EvalProtocol(max_steps=8), workers=2, progress=False)
+    local = evaluate("random", seeds, EvalProtocol(max_steps=8), workers=1, progress=False)
+    assert [e["seed"] for e in multi] == seeds
+    assert [e["rewards"] for e in multi] == [e["rewards"] for e in local]

@@ -6,6 +6,11 @@ from typing import Sequence
 from .protocol import EpisodeResult, EvalProtocol, aggregate
 
 
+def summarize(episodes: list[dict]) -> dict:
+    """Per-episode dicts (as `runner.evaluate` returns) -> mean_score, success_rate, n_episodes, per_seed."""
+    return aggregate([EpisodeResult(**e) for e in episodes])
+
+
 def build_result(*, policy, policy_args, test_seeds_text, test_seeds: Sequence[int], train_seeds_text,
                  train_seeds: Sequence[int], episodes: list[dict], protocol: EvalProtocol, workers: int,
                  wall_s: float, command: str | None, python: str) -> dict:

@@ -40,15 +40,15 @@ def _run_local(policy, seeds, protocol, gif_dir, on_episode) -> list[EpisodeResu
 def _worker(spec, policy_args, zarr_path, seeds, protocol, gif_dir, threads, queue) -> None:
     os.environ.setdefault("OMP_NUM_THREADS", str(threads))
     try:
-        try:  # share the cores between workers
-            import torch
+        import sys
 
-            torch.set_num_threads(threads)
-        except ImportError:
-            pass
         from .factory import make_policy
 
+        if str(spec).endswith(".onnx"):
+            policy_args = {"intra_op_threads": threads, **(policy_args or {})}
         policy = make_policy(spec, policy_args, zarr_path)
+        if "torch" in sys.modules:  # share the cores between workers (torch is imported only by torch policies)
+            sys.modules["torch"].set_num_threads(threads)
         results = _run_local(policy, seeds, protocol, gif_dir, lambda r: queue.put(("episode", r.to_dict())))
         queue.put(("end", [r.to_dict(with_rewards=True) for r in results]))
     except BaseException:  # report to the parent instead of dying silently
