@@ -27,6 +27,10 @@ const flush = async () => {
 
 test('withoutRosArgs and the drift-free tick time', () => {
   assert.deepEqual(withoutRosArgs(['--x', '--ros-args', '-r', '__node:=a', '--', '--y', '--ros-args', '-p', 'k:=v']), ['--x', '--y']);
+  // What launch_ros (jazzy) really passes for policy.launch.py (captured with the real launch + launch_ros code).
+  const fromLaunch = ['--ros-args', '--log-level', 'info', '--ros-args', '-r', '__node:=oneflow_policy', '-r', '__ns:=/robot1',
+    '--params-file', '/opt/ros/jazzy/share/oneflow/config/policy.params.yaml', '--params-file', '/tmp/launch_params_nnyxjm7y'];
+  assert.deepEqual(withoutRosArgs(fromLaunch), []);
   assert.equal(scheduledTimeNs({ expectedCallTime: 1234n }, 9999n, 0n, 100n), 1234n);
   assert.equal(scheduledTimeNs(undefined, 1_049n, 1_000n, 100n), 1_000n);
   assert.equal(scheduledTimeNs(undefined, 1_151n, 1_000n, 100n), 1_200n);
