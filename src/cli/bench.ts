@@ -5,7 +5,7 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { cpus, loadavg } from 'node:os';
+import { cpus, loadavg, setPriority } from 'node:os';
 import { deadlineBench, type DeadlineResult } from '../bench/deadlineBench.js';
 import { formatStats } from '../bench/latencyStats.js';
 import { overheadBench } from '../bench/overheadBench.js';
@@ -15,10 +15,12 @@ import { readOnnxModel } from '../onnx/readOnnxModel.js';
 import { OnnxPolicy } from '../policy/onnxPolicy.js';
 
 const USAGE = `usage: oneflow bench [--json] [--out FILE] [--student M.onnx] [--teacher M.onnx]
-                    [--n 2000] [--teacher-n 30] [--ticks 500] [--rates 10,50,100] [--no-busy] [--only a,b,c]
+                    [--n 2000] [--teacher-n 30] [--ticks 500] [--rates 10,50,100] [--no-busy] [--only a,b,c] [--nice N]
   (a) raw onnxruntime vs node tick latency (student), n samples each
   (b) teacher vs student inference latency through the same worker runtime
   (c) deadline misses over --ticks ticks per rate, another process spinning on the other core
+  --nice=N  run at this nice value (e.g. -10, needs privileges), set before the worker starts so it inherits it —
+            the deployment knob for a real-time node on a shared CPU; the busy-core child keeps nice 0
 `;
 
 const FIXTURES = 'test/fixtures/models';
@@ -56,6 +58,7 @@ export async function main(argv: string[]): Promise<number> {
       rates: { type: 'string', default: '10,50,100' },
       'no-busy': { type: 'boolean', default: false },
       only: { type: 'string', default: 'a,b,c' },
+      nice: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -77,6 +80,12 @@ export async function main(argv: string[]): Promise<number> {
     return x;
   });
   const only = new Set(values.only.split(','));
+  let nice: number | null = null;
+  if (values.nice !== undefined) {
+    nice = Number(values.nice);
+    if (!Number.isInteger(nice) || nice < -20 || nice > 19) throw new Error(`--nice must be an integer in [-20, 19], got '${values.nice}'`);
+    setPriority(nice); // this thread; threads created later (the inference worker) inherit it
+  }
   const student = values.student ?? (await findModel(['oneflow'])) ?? join(FIXTURES, 'tiny_onestep.onnx');
   const teacher = values.teacher ?? (await findModel(['ddpm'])) ?? join(FIXTURES, 'tiny_ddpm100.onnx');
   const log = (msg: string): void => {
@@ -86,10 +95,11 @@ export async function main(argv: string[]): Promise<number> {
     if (!values.json) process.stdout.write(`${msg}\n`);
   };
   const result: Record<string, unknown> = {
+    nice,
     host: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '?', loadavg1m: loadavg()[0], node: process.version },
     models: { student, teacher, fixtures: student.startsWith(FIXTURES) || teacher.startsWith(FIXTURES) },
   };
-  say(`oneflow bench — ${cpus().length} CPUs, load average ${loadavg()[0]!.toFixed(2)} (a shared machine makes every figure noisy)`);
+  say(`oneflow bench — ${cpus().length} CPUs, load average ${loadavg()[0]!.toFixed(2)} (a shared machine makes every figure noisy)${nice === null ? '' : `, nice ${nice}`}`);
   say(`student ${student}\nteacher ${teacher}`);
 
   if (only.has('a')) {
