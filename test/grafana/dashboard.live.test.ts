@@ -95,7 +95,9 @@ test('every dashboard panel returns data from Prometheus scraping a replay', { s
     assert.equal(r.status, 0, `promtool ${args.join(' ')}:\n${r.stdout}${r.stderr}`);
   }
   const dir = mkdtempSync(join(tmpdir(), 'oneflow-prom-'));
-  const [metricsPort, promPort] = [await freePort(), await freePort()];
+  const metricsPort = await freePort();
+  let promPort = await freePort();
+  while (promPort === metricsPort) promPort = await freePort();
   writeFileSync(join(dir, 'prometheus.yml'), testConfig(metricsPort));
   let promLog = '';
   const prom = spawn('bash', [join(ROOT, 'test/grafana/prometheus.sh'), 'start', join(dir, 'prometheus.yml'), join(dir, 'data'), String(promPort)], {
