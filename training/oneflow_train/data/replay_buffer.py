@@ -175,6 +175,10 @@ def load_replay_buffer(
     test fixtures). Any failure raises DatasetError naming the path and the problem.
     """
     path = Path(DEFAULT_ZARR_PATH if path is None else path)
+    if path.suffix == ".npz":  # a zarr-free copy (`train-teacher --export-npz`), for machines without zarr
+        from ..teacher_data import load_npz
+
+        return load_npz(path)
     group = _open_group(path)
     try:
         ends = group["meta/episode_ends"]
