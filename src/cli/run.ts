@@ -8,6 +8,7 @@
 // Exit codes: 0 after a signal; 2 when rclnodejs is missing, the configuration or the model is refused (the
 // message names the parameter / file); 1 on an unexpected failure.
 import type { Server } from 'node:http';
+import { Histogram } from 'prom-client';
 import { parameterTable, declareRosParameters, nodeConfigFromParameters } from '../config/rosParams.js';
 import type { NodeConfig } from '../config/nodeConfig.js';
 import { OneflowError } from '../errors.js';
@@ -18,7 +19,7 @@ import type { PolicyRuntime } from '../policy/policyRuntime.js';
 import { listen } from '../telemetry/httpServer.js';
 import type { Logger } from '../telemetry/logger.js';
 import { pinoLogger } from '../telemetry/pinoLogger.js';
-import { PromMetrics } from '../telemetry/promMetrics.js';
+import { LATENCY_BUCKETS_SEC, PromMetrics } from '../telemetry/promMetrics.js';
 import type { RclModule, RclTimerInfo } from '../transport/rclnodejsApi.js';
 import { RosTransport, inputsFor, loadRclnodejs } from '../transport/rosTransport.js';
 
@@ -101,6 +102,14 @@ export async function runNode(argv: readonly string[], deps: RunDeps): Promise<R
       ready: () => ({ ok: node.ready, detail: `watchdog ${node.state}` }),
     };
     const metricsServer = config.metricsPort === 0 ? null : await listen(config.metricsPort, metrics.registry, health, deps.metricsHost);
+    // Live only: how late the ROS timer fires after the scheduled tick time (the core measures the control period
+    // between scheduled times, which is exact by construction; this is where timer jitter shows).
+    const lateness = new Histogram({
+      name: 'oneflow_tick_lateness_seconds',
+      help: 'How late the ROS timer fired relative to the scheduled tick time (oneflow run only).',
+      buckets: [...LATENCY_BUCKETS_SEC],
+      registers: [metrics.registry],
+    });
 
     let inFlight: Promise<unknown> | null = null;
     let skipped = 0;
@@ -113,7 +122,10 @@ export async function runNode(argv: readonly string[], deps: RunDeps): Promise<R
         logger.warn({ skipped, periodSec: 1 / config.controlRateHz }, 'tick skipped: previous tick still running');
         return;
       }
-      const scheduled = scheduledTimeNs(info, transport!.nowNs(), t0Ns, periodNs);
+      const nowNs = transport!.nowNs();
+      const scheduled = scheduledTimeNs(info, nowNs, t0Ns, periodNs);
+      const firedNs = typeof info?.actualCallTime === 'bigint' ? info.actualCallTime : nowNs;
+      lateness.observe(Math.max(0, Number(firedNs - scheduled)) / 1e9);
       lastTickWallMs = Date.now();
       inFlight = node
         .tick(scheduled)

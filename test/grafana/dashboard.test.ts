@@ -60,7 +60,7 @@ test('the dashboard covers what issue 8 asks for', () => {
   assert.deepEqual([...metricNames()].sort(), [
     'nodejs_eventloop_lag_p99_seconds', 'nodejs_eventloop_lag_seconds', 'oneflow_chunks_published_total', 'oneflow_control_period_seconds',
     'oneflow_inference_duration_seconds', 'oneflow_messages_rejected_total', 'oneflow_messages_total', 'oneflow_observation_age_seconds',
-    'oneflow_tick_duration_seconds', 'oneflow_ticks_total', 'oneflow_watchdog_state', 'oneflow_watchdog_transitions_total',
+    'oneflow_tick_duration_seconds', 'oneflow_tick_lateness_seconds', 'oneflow_ticks_total', 'oneflow_watchdog_state', 'oneflow_watchdog_transitions_total',
   ]);
 });
 

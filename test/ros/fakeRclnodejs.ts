@@ -175,8 +175,8 @@ export class FakeNode {
     this.publishers.push(pub);
     return pub;
   }
-  readonly timers: { period: bigint; callback: (info?: { expectedCallTime?: bigint }) => void; cancelled: boolean }[] = [];
-  createTimer(period: bigint, callback: (info?: { expectedCallTime?: bigint }) => void) {
+  readonly timers: { period: bigint; callback: (info?: { expectedCallTime?: bigint; actualCallTime?: bigint }) => void; cancelled: boolean }[] = [];
+  createTimer(period: bigint, callback: (info?: { expectedCallTime?: bigint; actualCallTime?: bigint }) => void) {
     if (typeof period !== 'bigint') throw new TypeError('period must be a bigint (ns)');
     const timer = { period, callback, cancelled: false };
     this.timers.push(timer);

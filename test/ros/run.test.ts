@@ -75,7 +75,7 @@ test('runNode: parameters → node, subscriptions, a timer at the control period
   rosNode.timers[0]!.callback({ expectedCallTime: t });
   rosNode.timers[0]!.callback({ expectedCallTime: t + 50_000_000n }); // previous tick may still be in flight: skipped, not queued
   await flush();
-  rosNode.timers[0]!.callback({ expectedCallTime: t + 100_000_000n });
+  rosNode.timers[0]!.callback({ expectedCallTime: t + 100_000_000n, actualCallTime: t + 103_000_000n }); // 3 ms late
   await flush();
   const chunks = rosNode.publisher('/oneflow/action_chunk').sent;
   assert.ok(chunks.length >= 1, 'chunks published');
@@ -83,6 +83,8 @@ test('runNode: parameters → node, subscriptions, a timer at the control period
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   assert.match(text, /oneflow_model_info\{name="test_policy",method="fixture",model_id="0123456789abcdef",execution_mode="receding_horizon"\} 1/);
   assert.match(text, /oneflow_ticks_total\{outcome="ok"\} [1-9]/);
+  assert.match(text, /oneflow_tick_lateness_seconds_count 2\n/, 'two ticks ran (one was skipped while the first was in flight)');
+  assert.match(text, /oneflow_tick_lateness_seconds_sum 0\.003\n/, 'timer lateness = actual − expected call time');
   assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
 
   signals.emit('SIGTERM');
