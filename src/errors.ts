@@ -69,3 +69,6 @@ export class InferenceWorkerError extends OneflowError {
     this.name = 'InferenceWorkerError';
   }
 }
+
+// The ONNX contract errors, defined beside the reader (src/onnx/errors.ts), belong to the same catalogue.
+export { ModelContractError, OnnxFormatError } from './onnx/errors.js';

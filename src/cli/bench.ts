@@ -19,6 +19,7 @@ const USAGE = `usage: oneflow bench [--json] [--out FILE] [--student M.onnx] [--
   (a) raw onnxruntime vs node tick latency (student), n samples each
   (b) teacher vs student inference latency through the same worker runtime
   (c) deadline misses over --ticks ticks per rate, another process spinning on the other core
+  --quiet   print nothing (use with --out)
   --nice=N  run at this nice value (e.g. -10, needs privileges), set before the worker starts so it inherits it —
             the deployment knob for a real-time node on a shared CPU; the busy-core child keeps nice 0
 `;
@@ -57,6 +58,7 @@ export async function main(argv: string[]): Promise<number> {
       ticks: { type: 'string', default: '500' },
       rates: { type: 'string', default: '10,50,100' },
       'no-busy': { type: 'boolean', default: false },
+      quiet: { type: 'boolean', default: false },
       only: { type: 'string', default: 'a,b,c' },
       nice: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -89,10 +91,10 @@ export async function main(argv: string[]): Promise<number> {
   const student = values.student ?? (await findModel(['oneflow'])) ?? join(FIXTURES, 'tiny_onestep.onnx');
   const teacher = values.teacher ?? (await findModel(['ddpm'])) ?? join(FIXTURES, 'tiny_ddpm100.onnx');
   const log = (msg: string): void => {
-    if (!values.json) process.stderr.write(`\r${msg}   `);
+    if (!values.json && !values.quiet) process.stderr.write(`\r${msg}   `);
   };
   const say = (msg: string): void => {
-    if (!values.json) process.stdout.write(`${msg}\n`);
+    if (!values.json && !values.quiet) process.stdout.write(`${msg}\n`);
   };
   const result: Record<string, unknown> = {
     nice,
@@ -139,7 +141,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     result['deadline'] = runs;
   }
-  if (values.json) process.stdout.write(`${JSON.stringify(result, null, 1)}\n`);
+  if (values.json && !values.quiet) process.stdout.write(`${JSON.stringify(result, null, 1)}\n`);
   if (values.out !== undefined) await writeFile(values.out, `${JSON.stringify(result, null, 1)}\n`);
   return 0;
 }

@@ -1,0 +1,36 @@
+// Smoke test of `oneflow bench` on the fixture models (tiny sample counts, no busy core): every section runs and
+// reports numbers of the right shape. The figures themselves come from a real run (docs/node.md), not from here.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { latencyStats } from '../../src/bench/latencyStats.js';
+import { main } from '../../src/cli/bench.js';
+
+test('latencyStats: nearest-rank percentiles', () => {
+  const s = latencyStats(Array.from({ length: 100 }, (_, i) => (i + 1) / 1000));
+  assert.deepEqual([s.n, s.p50, s.p90, s.p99, s.max], [100, 0.05, 0.09, 0.099, 0.1]);
+  assert.ok(Math.abs(s.mean - 0.0505) < 1e-12);
+  assert.ok(Number.isNaN(latencyStats([]).p50));
+});
+
+test('oneflow bench --json runs (a), (b) and (c) on the fixtures', async () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'oneflow-bench-')), 'bench.json');
+  const code = await main(['--quiet', '--out', out, '--n', '40', '--teacher-n', '2', '--ticks', '10', '--rates', '100', '--no-busy',
+    '--student', 'test/fixtures/models/tiny_onestep.onnx', '--teacher', 'test/fixtures/models/tiny_ddpm100.onnx']);
+  assert.equal(code, 0);
+  const r = JSON.parse(readFileSync(out, 'utf8')) as {
+    overhead: { raw: { n: number; p50: number }; tick: { n: number; p50: number }; overheadP50Sec: number };
+    teacherStudent: { ratioP50: number; teacher: { networkCalls: number }; student: { networkCalls: number } };
+    deadline: { rateHz: number; ticks: number; deadlineMisses: number; outcomes: Record<string, number> }[];
+  };
+  assert.equal(r.overhead.raw.n, 40);
+  assert.ok(r.overhead.tick.n >= 38 && r.overhead.tick.p50 > 0 && r.overhead.raw.p50 > 0);
+  assert.ok(Number.isFinite(r.overhead.overheadP50Sec));
+  assert.deepEqual([r.teacherStudent.teacher.networkCalls, r.teacherStudent.student.networkCalls], [100, 1]);
+  assert.ok(r.teacherStudent.ratioP50 > 1, `teacher/student ${r.teacherStudent.ratioP50}`);
+  assert.equal(r.deadline.length, 1);
+  assert.equal(r.deadline[0]!.ticks, 10);
+  assert.equal(Object.values(r.deadline[0]!.outcomes).reduce((a, b) => a + b, 0), 10);
+});
