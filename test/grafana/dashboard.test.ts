@@ -1,7 +1,9 @@
 // The Grafana dashboard, its provisioning and the Prometheus scrape config, checked as files (no server needed).
 // The live check against a real Prometheus is dashboard.live.test.ts (`make test-prometheus`).
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { dashboardQueries, loadDashboard, metricNames, type Panel } from './dashboardQueries.js';
 
@@ -27,6 +29,14 @@ test('dashboard JSON is provisionable: stable uid, no exported ${DS_...} inputs,
   assert.equal(new Set(panels.map((p) => p.title)).size, panels.length, 'titles are unique');
   const provider = read('grafana/provisioning/dashboards/oneflow.yml');
   assert.match(provider, /path: \/var\/lib\/grafana\/dashboards\/oneflow/);
+});
+
+test('the committed dashboard JSON is what grafana/make_dashboard.py generates', () => {
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+  const python = existsSync(`${root}.venv/bin/python`) ? `${root}.venv/bin/python` : 'python3';
+  const r = spawnSync(python, [`${root}grafana/make_dashboard.py`], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, read('grafana/dashboards/oneflow.json'), 'regenerate: python3 grafana/make_dashboard.py > grafana/dashboards/oneflow.json');
 });
 
 test('panels tile a 24-column grid without overlapping', () => {
