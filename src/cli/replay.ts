@@ -1,4 +1,4 @@
-// `oneflow replay <bag> [--model <onnx>] [--out <dir>] [--rate <x> | --fast] [--seed N] [--json] [--metrics-port P]`
+// `oneflow replay <bag> [--model <onnx>] [--out <dir>] [--rate <x> | --fast] [--seed N] [--json] [--metrics-port P] …`
 // Replays a rosbag2 MCAP bag (directory or .mcap) through the node core on the bag's clock, writes an output bag
 // (input topics + /oneflow/action_chunk + /oneflow/joint_trajectory) and summary.json, prints the summary.
 // Without --model the node runs a hold-position baseline (no ONNX): the plumbing and the RMSE of "stand still".
@@ -25,7 +25,7 @@ import { ReplayMetrics } from '../bag/replayMetrics.js';
 import { loadOnnxPolicy } from '../bag/loadPolicy.js';
 
 const USAGE = `usage: oneflow replay <bag> [--model <onnx>] [--out <dir>] [--rate <x> | --fast] [--seed N] [--json]
-                      [--metrics-port P [--linger-sec S]] [--strict] [--wall-times] [--gap-sec S]
+                      [--metrics-port P [--linger-sec S]] [--strict] [--wall-times] [--gap-sec S] [--param k=v]…
   <bag>             rosbag2 bag directory (metadata.yaml + .mcap) or a single .mcap file
   --model <onnx>    ONNX policy (design.md §2); default: a hold-position baseline without ONNX
   --out <dir>       output bag directory (default runs/replay/<bag>__<model>__seed<N>[-k])
@@ -37,6 +37,7 @@ const USAGE = `usage: oneflow replay <bag> [--model <onnx>] [--out <dir>] [--rat
   --strict          exit 3 when the input had problems (gaps, bad stamps, rejected or undecodable messages)
   --wall-times      write measured inference times into the ActionChunks (the bag is then not bit-identical)
   --gap-sec S       report an input gap longer than S seconds (default 2.5 control periods)
+  --param k=v       set a NodeConfig field (repeatable), e.g. --param executionMode=dp --param deadlineSec=0.05
 `;
 
 class UsageError extends Error {}
@@ -53,6 +54,7 @@ interface Args {
   wallTimes: boolean;
   gapSec: number | null;
   lingerSec: number;
+  params: Record<string, unknown>;
 }
 
 function parse(argv: string[]): Args {
@@ -73,6 +75,7 @@ function parse(argv: string[]): Args {
         'wall-times': { type: 'boolean' },
         'gap-sec': { type: 'string' },
         'linger-sec': { type: 'string' },
+        param: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -100,8 +103,31 @@ function parse(argv: string[]): Args {
     strict: v.strict === true,
     wallTimes: v['wall-times'] === true,
     gapSec: num('gap-sec', v['gap-sec'], (x) => Number.isFinite(x) && x > 0, 'a number of seconds > 0'),
+    params: parseParams(v.param ?? []),
     lingerSec: num('linger-sec', v['linger-sec'], (x) => Number.isFinite(x) && x >= 0, 'a number of seconds ≥ 0') ?? 0,
   };
+}
+
+/** `--param key=value` → NodeConfig input fields; values are JSON when they parse (numbers, arrays), else strings. */
+function parseParams(items: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const item of items) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--param must be key=value (a NodeConfig field), got '${item}'`);
+    const key = item.slice(0, eq);
+    const raw = item.slice(eq + 1);
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      // a plain string such as receding_horizon
+    }
+    out[key] = value;
+  }
+  for (const fixed of ['modelPath', 'noiseSeed', 'metricsPort']) {
+    if (fixed in out) throw new UsageError(`--param ${fixed} is set by --model / --seed / --metrics-port`);
+  }
+  return out;
 }
 
 function defaultOut(a: Args): string {
@@ -129,6 +155,7 @@ function progressBar(enabled: boolean): ((done: number, total: number) => void) 
 async function replay(a: Args): Promise<{ summary: ReplaySummary; code: number }> {
   const bag = await BagReader.open(a.bag);
   const config: NodeConfig = validateConfig({
+    ...a.params,
     modelPath: a.model ?? 'hold-baseline',
     noiseSeed: a.seed,
     metricsPort: a.metricsPort,

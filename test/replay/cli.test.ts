@@ -25,6 +25,9 @@ test('replay --json prints the summary and writes the output bag and summary.jso
   assert.equal(s.model.name, 'hold_baseline');
   assert.ok(existsSync(join(out, 'out_0.mcap')) && existsSync(join(out, 'metadata.yaml')));
   assert.equal(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).ticks.total, 48);
+  // --param reaches the node: DP-style execution infers every n_action_steps (8) ticks only.
+  const dp = JSON.parse(oneflow(FIXTURE_BAG, '--out', join(out, 'dp'), '--json', '--param', 'executionMode=dp').stdout);
+  assert.ok(dp.latency.inference.n < 48 / 4, `DP-style inferred ${dp.latency.inference.n} times in 48 ticks`);
   assert.equal(r.stderr, ''); // no progress bar, no warnings when not a TTY and nothing is wrong
 });
 
@@ -54,11 +57,14 @@ test('unreadable input and bad arguments exit 2 with one clear line and no stack
   assert.ok(!existsSync(join(dir, 'o2')), 'nothing is written when the bag cannot be replayed');
   assertNoStack(missing.stderr);
 
-  for (const args of [['--rate', '2', '--fast'], ['--seed=-1']]) {
+  for (const args of [['--rate', '2', '--fast'], ['--seed=-1'], ['--param', 'noiseSeed=3']]) {
     const r = oneflow(FIXTURE_BAG, ...args);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, /^oneflow replay: [\s\S]*\nusage: oneflow replay/);
   }
+  const badConfig = oneflow(FIXTURE_BAG, '--param', 'executionMode=bogus', '--out', join(dir, 'o3'));
+  assert.equal(badConfig.code, 2);
+  assert.match(badConfig.stderr, /^oneflow replay: invalid node config: executionMode must be one of receding_horizon \| dp \| temporal_ensembling, got 'bogus'\n$/);
   mkdirSync(join(dir, 'taken'));
   writeFileSync(join(dir, 'taken', 'metadata.yaml'), '');
   const taken = oneflow(FIXTURE_BAG, '--out', join(dir, 'taken'));
