@@ -37,6 +37,8 @@ export interface ReplayOptions {
   gapSec?: number;
   /** Keep the measured inference time in the output bag (the bag is then no longer bit-identical run to run). */
   wallTimes?: boolean;
+  /** Recorded demonstrator commands (sensor_msgs/JointState, positions by action name); default /teleop/action. */
+  teleopTopic?: string;
   onProblem?: (p: InputProblem) => void;
   onTick?: (done: number, total: number, report: TickReport) => void;
 }
@@ -158,7 +160,9 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   const transitionCounts: Record<string, number> = {};
   const inferenceSec: number[] = [];
   const tickSec: number[] = [];
-  const rmse = bag.topic(TELEOP_TOPIC) === undefined ? null : new CommandRmse();
+  const teleopTopic = opts.teleopTopic ?? TELEOP_TOPIC;
+  const teleop = bag.topic(teleopTopic);
+  const rmse = teleop === undefined || teleop.type !== 'sensor_msgs/msg/JointState' ? null : new CommandRmse();
   const pendingTeleop: { ns: bigint; msg: JointState }[] = [];
   let chunks = 0;
   let fallbackChunks = 0;
@@ -169,7 +173,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     perTopic[m.topic] = (perTopic[m.topic] ?? 0) + 1;
     if (out !== null && copied.has(m.topic)) await out.writeRaw(m.topic, m.logTimeNs, m.data, m.publishTimeNs);
     const isInput = required.has(m.topic);
-    const isTeleop = rmse !== null && m.topic === TELEOP_TOPIC;
+    const isTeleop = rmse !== null && m.topic === teleopTopic;
     if (!isInput && !isTeleop) return;
     let msg: unknown;
     try {
@@ -255,7 +259,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     rmse_vs_teleop:
       rmse === null
         ? null
-        : { topic: TELEOP_TOPIC, rmse: rmse.rmse, matched_steps: rmse.nMatched, unmatched_steps: rmse.nUnmatched, units: 'action units (Push-T: px)' },
+        : { topic: teleopTopic, rmse: rmse.rmse, matched_steps: rmse.nMatched, unmatched_steps: rmse.nUnmatched, units: 'action units (Push-T: px)' },
     input: {
       messages_per_topic: perTopic,
       rejected_by_node: rejected,

@@ -29,7 +29,7 @@ export function formatSummary(s: ReplaySummary): string {
   const r = s.rmse_vs_teleop;
   lines.push(
     r === null
-      ? 'rmse        — (the bag has no /teleop/action)'
+      ? 'rmse        — (no recorded commands: the teleop topic is missing or not a sensor_msgs/JointState)'
       : `rmse        ${r.rmse === null ? '—' : r.rmse.toFixed(3)} ${r.units} vs ${r.topic} over ${r.matched_steps} steps (${r.unmatched_steps} not covered by a chunk)`,
   );
   const problems = Object.entries(s.input.problems);

@@ -25,7 +25,7 @@ import { ReplayMetrics } from '../bag/replayMetrics.js';
 import { loadOnnxPolicy } from '../bag/loadPolicy.js';
 
 const USAGE = `usage: oneflow replay <bag> [--model <onnx>] [--out <dir>] [--rate <x> | --fast] [--seed N] [--json]
-                      [--metrics-port P [--linger-sec S]] [--strict] [--wall-times] [--gap-sec S] [--param k=v]…
+                      [--metrics-port P [--linger-sec S]] [--strict] [--wall-times] [--gap-sec S] [--teleop-topic T] [--param k=v]…
   <bag>             rosbag2 bag directory (metadata.yaml + .mcap) or a single .mcap file
   --model <onnx>    ONNX policy (design.md §2); default: a hold-position baseline without ONNX
   --out <dir>       output bag directory (default runs/replay/<bag>__<model>__seed<N>[-k])
@@ -37,6 +37,7 @@ const USAGE = `usage: oneflow replay <bag> [--model <onnx>] [--out <dir>] [--rat
   --strict          exit 3 when the input had problems (gaps, bad stamps, rejected or undecodable messages)
   --wall-times      write measured inference times into the ActionChunks (the bag is then not bit-identical)
   --gap-sec S       report an input gap longer than S seconds (default 2.5 control periods)
+  --teleop-topic T  recorded commands (sensor_msgs/JointState) for the RMSE (default /teleop/action)
   --param k=v       set a NodeConfig field (repeatable), e.g. --param executionMode=dp --param deadlineSec=0.05
 `;
 
@@ -55,6 +56,7 @@ interface Args {
   gapSec: number | null;
   lingerSec: number;
   params: Record<string, unknown>;
+  teleopTopic: string;
 }
 
 function parse(argv: string[]): Args {
@@ -76,6 +78,7 @@ function parse(argv: string[]): Args {
         'gap-sec': { type: 'string' },
         'linger-sec': { type: 'string' },
         param: { type: 'string', multiple: true },
+        'teleop-topic': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -104,6 +107,7 @@ function parse(argv: string[]): Args {
     wallTimes: v['wall-times'] === true,
     gapSec: num('gap-sec', v['gap-sec'], (x) => Number.isFinite(x) && x > 0, 'a number of seconds > 0'),
     params: parseParams(v.param ?? []),
+    teleopTopic: v['teleop-topic'] ?? '/teleop/action',
     lingerSec: num('linger-sec', v['linger-sec'], (x) => Number.isFinite(x) && x >= 0, 'a number of seconds ≥ 0') ?? 0,
   };
 }
@@ -191,6 +195,7 @@ async function replay(a: Args): Promise<{ summary: ReplaySummary; code: number }
       out,
       pacer: new Pacer(a.rate),
       wallTimes: a.wallTimes,
+      teleopTopic: a.teleopTopic,
       ...(a.gapSec !== null ? { gapSec: a.gapSec } : {}),
       onProblem: (p) => {
         if (!a.json) process.stderr.write(`${showBar ? '\n' : ''}warning: ${p.message}\n`);
