@@ -17,7 +17,11 @@ export type DeadlineResult = {
   readonly outcomes: Record<string, number>;
   readonly skippedSlots: number;
   readonly tick: LatencyStats;
+  /** Inference time inside the worker on ok ticks. */
+  readonly inference: LatencyStats;
   readonly startLate: LatencyStats;
+  /** The first 200 non-ok ticks: when (s since start), why, how late the tick started. */
+  readonly notOk: { tick: number; atSec: number; outcome: string; detail: string; startLateSec: number }[];
   readonly wallSec: number;
 };
 
@@ -30,6 +34,8 @@ export async function deadlineBench(policy: OnnxPolicy, modelPath: string, rateH
   let lastSensor = -sensorPeriodNs;
   let k = 0;
   const late: number[] = [];
+  const inference: number[] = [];
+  const notOk: DeadlineResult['notOk'] = [];
   const t0 = process.hrtime.bigint();
   const stats = await runLoop(node, {
     rateHz,
@@ -43,6 +49,10 @@ export async function deadlineBench(policy: OnnxPolicy, modelPath: string, rateH
     },
     afterTick: (r, lateNs) => {
       late.push(Number(lateNs) / 1e9);
+      if (r.inferenceSec !== null) inference.push(r.inferenceSec);
+      if (r.outcome !== 'ok' && notOk.length < 200) {
+        notOk.push({ tick: r.tick, atSec: Number(process.hrtime.bigint() - t0) / 1e9, outcome: r.outcome, detail: r.detail, startLateSec: Number(lateNs) / 1e9 });
+      }
       if ((r.tick + 1) % Math.max(1, Math.round(rateHz * 10)) === 0) progress(`deadline ${rateHz} Hz: ${r.tick + 1}/${ticks} ticks, misses ${metrics.ticks.get('deadline_miss') ?? 0}`);
     },
   });
@@ -55,7 +65,9 @@ export async function deadlineBench(policy: OnnxPolicy, modelPath: string, rateH
     outcomes,
     skippedSlots: stats.skippedSlots,
     tick: latencyStats(metrics.tickSec),
+    inference: latencyStats(inference),
     startLate: latencyStats(late),
     wallSec: Number(process.hrtime.bigint() - t0) / 1e9,
+    notOk,
   };
 }
