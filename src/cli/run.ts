@@ -11,12 +11,13 @@ import type { Server } from 'node:http';
 import { Histogram } from 'prom-client';
 import { parameterTable, declareRosParameters, nodeConfigFromParameters } from '../config/rosParams.js';
 import type { NodeConfig } from '../config/nodeConfig.js';
-import { OneflowError } from '../errors.js';
+import { OneflowError, TransportError } from '../errors.js';
 import { ModelContractError, OnnxFormatError } from '../onnx/errors.js';
 import type { PolicyNode } from '../node/api.js';
 import { createNode } from '../node/createNode.js';
 import type { PolicyRuntime } from '../policy/policyRuntime.js';
 import { listen } from '../telemetry/httpServer.js';
+import { LogThrottle } from '../telemetry/logThrottle.js';
 import type { Logger } from '../telemetry/logger.js';
 import { pinoLogger } from '../telemetry/pinoLogger.js';
 import { LATENCY_BUCKETS_SEC, PromMetrics } from '../telemetry/promMetrics.js';
@@ -101,7 +102,7 @@ export async function runNode(argv: readonly string[], deps: RunDeps): Promise<R
       },
       ready: () => ({ ok: node.ready, detail: `watchdog ${node.state}` }),
     };
-    const metricsServer = config.metricsPort === 0 ? null : await listen(config.metricsPort, metrics.registry, health, deps.metricsHost);
+    const metricsServer = config.metricsPort === 0 ? null : await listenOrExplain(config.metricsPort, metrics, health, deps.metricsHost);
     // Live only: how late the ROS timer fires after the scheduled tick time (the core measures the control period
     // between scheduled times, which is exact by construction; this is where timer jitter shows).
     const lateness = new Histogram({
@@ -113,13 +114,15 @@ export async function runNode(argv: readonly string[], deps: RunDeps): Promise<R
 
     let inFlight: Promise<unknown> | null = null;
     let skipped = 0;
+    const throttle = new LogThrottle(config.logThrottleSec);
     const t0Ns = transport.nowNs();
     const timer = rosNode.createTimer(periodNs, (info?: RclTimerInfo) => {
       if (transport!.closed) return;
       if (inFlight !== null) {
         // The previous tick has not returned (it resolves by its deadline ≤ one period): never queue ticks.
         skipped += 1;
-        logger.warn({ skipped, periodSec: 1 / config.controlRateHz }, 'tick skipped: previous tick still running');
+        const suppressed = throttle.admit('tick_skipped', transport!.nowNs());
+        if (suppressed !== null) logger.warn({ skipped, suppressed, periodSec: 1 / config.controlRateHz }, 'tick skipped: previous tick still running');
         return;
       }
       const nowNs = transport!.nowNs();
@@ -158,7 +161,11 @@ export async function runNode(argv: readonly string[], deps: RunDeps): Promise<R
         await node.close(); // publishes nothing more, closes the inference worker
         transport!.close(); // stops spinning, destroys the node
         if (!rcl.isShutdown()) rcl.shutdown();
-        await new Promise<void>((r) => (metricsServer === null ? r() : metricsServer.close(() => r())));
+        if (metricsServer !== null) {
+          const closed = new Promise<void>((r) => metricsServer.close(() => r()));
+          metricsServer.closeAllConnections(); // a scraper's keep-alive connection must not hold shutdown up
+          await closed;
+        }
         logger.flush?.();
         resolveDone(0);
         return 0;
@@ -172,6 +179,15 @@ export async function runNode(argv: readonly string[], deps: RunDeps): Promise<R
     else rosNode.destroy();
     if (!rcl.isShutdown()) rcl.shutdown();
     throw err;
+  }
+}
+
+async function listenOrExplain(port: number, metrics: PromMetrics, health: Parameters<typeof listen>[2], host: string | undefined): Promise<Server> {
+  try {
+    return await listen(port, metrics.registry, health, host);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new TransportError(`cannot serve metrics on port ${port}: ${why}; set the metrics_port parameter (0 = off)`, undefined, { cause: err });
   }
 }
 
@@ -199,7 +215,10 @@ export async function main(argv: string[]): Promise<number> {
       makeLogger: (config) => pinoLogger(config.logLevel),
       signals: process,
     });
-    return await running.done;
+    const code = await running.done;
+    // Everything is closed; if a native handle still holds the event loop, do not outlive launch's SIGTERM grace.
+    setTimeout(() => process.exit(code), 2000).unref();
+    return code;
   } catch (err) {
     if (err instanceof OneflowError || err instanceof ModelContractError || err instanceof OnnxFormatError) {
       process.stderr.write(`oneflow run: ${err.message}\n`);

@@ -2,10 +2,10 @@
 // driven through a fake shaped like rclnodejs 2.x, with the in-memory FakePolicy and a fake signal source.
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { test } from 'node:test';
 import { main, runNode, scheduledTimeNs, withoutRosArgs, NODE_NAME } from '../../src/cli/run.js';
-import { ConfigError } from '../../src/errors.js';
+import { ConfigError, TransportError } from '../../src/errors.js';
 import { encodeMessage, timeFromNs } from '../../src/msgs/index.js';
 import { FakePolicy, testPolicySpec } from '../../src/policy/fakePolicy.js';
 import { MemoryLogger } from '../../src/telemetry/logger.js';
@@ -113,6 +113,34 @@ test('runNode: a refused configuration destroys the node and shuts rcl down', as
     }),
     (err: unknown) => err instanceof ConfigError && /parameter control_rate_hz/.test(err.message),
   );
+  assert.equal(fake.state.nodes[0]!.destroyed, true);
+  assert.equal(fake.state.shutdown, true);
+});
+
+test('runNode: a metrics port in use is refused naming the port; the policy is closed and the node destroyed', async () => {
+  const blocker: Server = await new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => resolve(srv));
+  });
+  const port = (blocker.address() as { port: number }).port;
+  const fake = makeFakeRclnodejs();
+  let closed = false;
+  const policy = new FakePolicy(testPolicySpec());
+  policy.close = async () => void (closed = true);
+  try {
+    await assert.rejects(
+      runNode(['--ros-args', '-p', 'model:=/m.onnx', '-p', `metrics_port:=${port}`], {
+        rcl: fake as unknown as RclModule,
+        loadPolicy: async () => policy,
+        makeLogger: () => new MemoryLogger(),
+        signals: new EventEmitter(),
+        metricsHost: '127.0.0.1',
+      }),
+      (err: unknown) => err instanceof TransportError && err.message.includes(`cannot serve metrics on port ${port}`) && /EADDRINUSE/.test(err.message),
+    );
+  } finally {
+    blocker.close();
+  }
+  assert.equal(closed, true);
   assert.equal(fake.state.nodes[0]!.destroyed, true);
   assert.equal(fake.state.shutdown, true);
 });
