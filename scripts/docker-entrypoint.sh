@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Entrypoint of the oneflow image: source ROS 2 and the oneflow prefix, then
-#   - no arguments, or only name:=value arguments -> ros2 launch oneflow policy.launch.py <arguments>
+#   - no arguments, or only name:=value / -options -> ros2 launch oneflow policy.launch.py <arguments>
+#     (so `docker run oneflow --show-args` lists the launch arguments)
 #   - anything else                              -> run it as a command (bash, ros2 ..., node ...)
 # The metrics port comes from ONEFLOW_METRICS_PORT (default 9464, also what the image's HEALTHCHECK asks) unless a
 # metrics_port:= argument is given; set `-e ONEFLOW_METRICS_PORT=N` rather than metrics_port:=N so both agree.
@@ -15,7 +16,7 @@ set -u
 launch_args=true
 port_given=false
 for arg in "$@"; do
-  if [[ "${arg}" != *:=* ]]; then launch_args=false; fi
+  if [[ "${arg}" != *:=* && "${arg}" != -* ]]; then launch_args=false; fi
   if [[ "${arg}" == metrics_port:=* ]]; then port_given=true; fi
 done
 

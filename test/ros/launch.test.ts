@@ -75,6 +75,8 @@ test('docker entrypoint: name:=value arguments go to ros2 launch (with the metri
     assert.deepEqual(ownPort.stdout.trim().split('\n').slice(4), ['model:=/m.onnx', 'metrics_port:=9500']);
     const none = run([]);
     assert.deepEqual(none.stdout.trim().split('\n'), ['ros2', 'launch', 'oneflow', 'policy.launch.py', 'metrics_port:=9464']);
+    const showArgs = run(['--show-args']);
+    assert.deepEqual(showArgs.stdout.trim().split('\n'), ['ros2', 'launch', 'oneflow', 'policy.launch.py', '--show-args', 'metrics_port:=9464']);
     const command = run(['echo-args', 'bag:=x']);
     assert.deepEqual(command.stdout.trim().split('\n'), ['echo-args', 'bag:=x']);
   } finally {
