@@ -23,9 +23,11 @@ import { FakePolicy, testPolicySpec } from '../policy/fakePolicy.js';
 import type { PolicyRuntime } from '../policy/policyRuntime.js';
 import { ReplayMetrics } from '../bag/replayMetrics.js';
 import { loadOnnxPolicy } from '../bag/loadPolicy.js';
+import { withoutDeadline } from '../bag/offlineBudget.js';
 
 const USAGE = `usage: oneflow replay <bag> [--model <onnx>] [--out <dir>] [--rate <x> | --fast] [--seed N] [--json]
-                      [--metrics-port P [--linger-sec S]] [--strict] [--wall-times] [--gap-sec S] [--teleop-topic T] [--param k=v]…
+                      [--metrics-port P [--linger-sec S]] [--strict] [--no-deadline] [--wall-times]
+                      [--gap-sec S] [--teleop-topic T] [--param k=v]…
   <bag>             rosbag2 bag directory (metadata.yaml + .mcap) or a single .mcap file
   --model <onnx>    ONNX policy (design.md §2); default: a hold-position baseline without ONNX
   --out <dir>       output bag directory (default runs/replay/<bag>__<model>__seed<N>[-k])
@@ -35,6 +37,7 @@ const USAGE = `usage: oneflow replay <bag> [--model <onnx>] [--out <dir>] [--rat
   --metrics-port P  serve Prometheus /metrics, /healthz, /readyz on P while replaying (0 = off, the default)
   --linger-sec S    keep serving /metrics S seconds after the replay ends (default 0)
   --strict          exit 3 when the input had problems (gaps, bad stamps, rejected or undecodable messages)
+  --no-deadline     give every inference 60 s instead of the tick deadline (judge outputs, not timing)
   --wall-times      write measured inference times into the ActionChunks (the bag is then not bit-identical)
   --gap-sec S       report an input gap longer than S seconds (default 2.5 control periods)
   --teleop-topic T  recorded commands (sensor_msgs/JointState) for the RMSE (default /teleop/action)
@@ -57,6 +60,7 @@ interface Args {
   lingerSec: number;
   params: Record<string, unknown>;
   teleopTopic: string;
+  noDeadline: boolean;
 }
 
 function parse(argv: string[]): Args {
@@ -79,6 +83,7 @@ function parse(argv: string[]): Args {
         'linger-sec': { type: 'string' },
         param: { type: 'string', multiple: true },
         'teleop-topic': { type: 'string' },
+        'no-deadline': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -108,6 +113,7 @@ function parse(argv: string[]): Args {
     gapSec: num('gap-sec', v['gap-sec'], (x) => Number.isFinite(x) && x > 0, 'a number of seconds > 0'),
     params: parseParams(v.param ?? []),
     teleopTopic: v['teleop-topic'] ?? '/teleop/action',
+    noDeadline: v['no-deadline'] === true,
     lingerSec: num('linger-sec', v['linger-sec'], (x) => Number.isFinite(x) && x >= 0, 'a number of seconds ≥ 0') ?? 0,
   };
 }
@@ -165,8 +171,9 @@ async function replay(a: Args): Promise<{ summary: ReplaySummary; code: number }
     metricsPort: a.metricsPort,
     logLevel: 'silent',
   });
-  const policy: PolicyRuntime =
+  const loaded: PolicyRuntime =
     a.model === null ? new FakePolicy(testPolicySpec({ name: 'hold_baseline', method: 'fixture', modelId: '' }), { latencySec: () => 0 }) : await loadOnnxPolicy(config);
+  const policy = a.noDeadline ? withoutDeadline(loaded) : loaded;
   const server = a.metricsPort > 0 ? new ReplayMetrics(policy.spec, config.executionMode) : null;
   const clock = new SimClock(0n);
   const node = createNode({ config, policy, clock, ...(server !== null ? { metrics: server.metrics } : {}) });

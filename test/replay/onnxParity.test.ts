@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { BagReader } from '../../src/bag/bagReader.js';
 import { BagWriter } from '../../src/bag/bagWriter.js';
 import { loadOnnxPolicy } from '../../src/bag/loadPolicy.js';
+import { withoutDeadline } from '../../src/bag/offlineBudget.js';
 import { runReplay, type ReplaySummary } from '../../src/bag/replayRunner.js';
 import { SimClock } from '../../src/bag/simClock.js';
 import { validateConfig } from '../../src/config/validateConfig.js';
@@ -18,7 +19,8 @@ const MODELS = 'test/fixtures/models';
 
 async function replayOnnx(model: string, outDir: string, seed: number): Promise<ReplaySummary> {
   const config = validateConfig({ modelPath: join(MODELS, model), noiseSeed: seed, metricsPort: 0, warmupRuns: 1 });
-  const node = createNode({ config, policy: await loadOnnxPolicy(config), clock: new SimClock(0n) });
+  // --no-deadline: a loaded CI machine must not turn a tick into a deadline miss (that would change the bag).
+  const node = createNode({ config, policy: withoutDeadline(await loadOnnxPolicy(config)), clock: new SimClock(0n) });
   const out = await BagWriter.create(outDir);
   try {
     return await runReplay({ bag: await BagReader.open(FIXTURE_BAG), node, clock: new SimClock(0n), out });
