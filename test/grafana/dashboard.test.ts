@@ -74,6 +74,19 @@ test('the dashboard covers what issue 8 asks for', () => {
   ]);
 });
 
+test('grafana/docker-compose.yml mounts what exists where Prometheus and Grafana read it', () => {
+  const compose = read('grafana/docker-compose.yml');
+  const mounts = [...compose.matchAll(/^\s+- (\.\.?\/[^:]+):([^:]+):ro$/gm)].map((m) => [m[1]!, m[2]!]);
+  assert.deepEqual(mounts, [
+    ['../prometheus', '/etc/prometheus'],
+    ['./provisioning', '/etc/grafana/provisioning'],
+    ['./dashboards', '/var/lib/grafana/dashboards/oneflow'],
+  ]);
+  for (const [host] of mounts) assert.ok(existsSync(new URL(`../../../grafana/${host}`, import.meta.url)), `${host} exists`);
+  assert.match(compose, /--config\.file=\/etc\/prometheus\/prometheus\.yml/);
+  assert.match(read('grafana/provisioning/dashboards/oneflow.yml'), /path: \/var\/lib\/grafana\/dashboards\/oneflow/);
+});
+
 test('scrape config, datasource and node defaults agree (port, interval)', () => {
   const prom = read('prometheus/prometheus.yml');
   const params = read('config/policy.params.yaml');
