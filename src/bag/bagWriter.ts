@@ -15,6 +15,8 @@ export const WRITER_LIBRARY = 'oneflow-bag 1';
 export interface TopicOptions {
   /** ros2msg text; required for types other than our known ones. */
   definition?: string;
+  /** Schema encoding of `definition` (default ros2msg; ros2idl when copying an IDL-defined type). */
+  schemaEncoding?: string;
   qos?: QosProfile;
   typeDescriptionHash?: string;
 }
@@ -69,7 +71,7 @@ export class BagWriter {
     if (schemaId === undefined) {
       schemaId = await this.#mcap.registerSchema({
         name: type,
-        encoding: 'ros2msg',
+        encoding: options.schemaEncoding ?? 'ros2msg',
         data: new TextEncoder().encode(definition),
       });
       this.#schemaIds.set(type, schemaId);

@@ -113,7 +113,7 @@ async function copyTopics(bag: BagReader, out: BagWriter, node: PolicyNode, prob
       problems.add({ kind: 'skipped_topic', topic: t.topic, timeNs: null, message: `${t.topic}: message encoding '${t.messageEncoding}' is not cdr; not copied to the output bag` });
       continue;
     }
-    await out.addTopic(t.topic, t.type, t.definition !== '' ? { definition: t.definition } : {});
+    await out.addTopic(t.topic, t.type, t.definition !== '' ? { definition: t.definition, schemaEncoding: t.schemaEncoding } : {});
     copied.add(t.topic);
   }
   await out.addTopic(node.config.topics.actionChunk, 'oneflow_msgs/msg/ActionChunk');

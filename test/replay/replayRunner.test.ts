@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BagReader } from '../../src/bag/bagReader.js';
+import { BagWriter } from '../../src/bag/bagWriter.js';
 import { ReplayInputError } from '../../src/bag/replayRunner.js';
 import type { ActionChunk, JointState } from '../../src/msgs/index.js';
 import { HAVE_PYTHON, python, tempDir } from '../bag/helpers.js';
@@ -129,4 +130,28 @@ test('gaps, duplicate and out-of-order stamps are counted and named; the watchdo
   assert.ok(s.ticks.by_outcome.stale_input! > 0, JSON.stringify(s.ticks));
   assert.ok(s.watchdog.transitions.some((t) => t.from === 'RUNNING' && t.outcome === 'stale_input'), JSON.stringify(s.watchdog));
   assert.equal(s.watchdog.final_state, 'RUNNING');
+});
+
+test('topics the node does not use are copied as they are, schema encoding included (ros2idl, unknown types)', async () => {
+  const src = await BagReader.open(FIXTURE_BAG);
+  const dir = join(tempDir(), 'extra');
+  const w = await BagWriter.create(dir);
+  for (const t of src.topics) await w.addTopic(t.topic, t.type);
+  await w.addTopic('/diag', 'acme_msgs/msg/Diag', { definition: 'module acme_msgs { module msg { struct Diag { double v; }; }; };', schemaEncoding: 'ros2idl' });
+  let first = true;
+  for await (const m of src.messages()) {
+    await w.writeRaw(m.topic, m.logTimeNs, m.data);
+    if (first) await w.writeRaw('/diag', m.logTimeNs, new Uint8Array([0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f]));
+    first = false;
+  }
+  await w.close();
+  const outDir = join(tempDir(), 'out');
+  const s = await replayWithFake(dir, outDir);
+  assert.equal(s.ticks.by_outcome.ok, 48);
+  assert.equal(s.input.messages_per_topic['/diag'], 1);
+  const out = await BagReader.open(outDir);
+  const diag = out.topic('/diag')!;
+  assert.equal(diag.schemaEncoding, 'ros2idl');
+  assert.equal(diag.messageCount, 1);
+  assert.throws(() => out.codecFor('/diag'), /unknown type 'acme_msgs\/msg\/Diag' with a 'ros2idl' schema/);
 });
