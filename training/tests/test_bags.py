@@ -72,3 +72,15 @@ def test_fixture_bag_205_is_dataset_episode_205() -> None:
     np.testing.assert_array_equal(np.array(actions), ep.action.astype(np.float64))
     with pytest.raises(ValueError, match=r"episode 206 does not exist: the dataset has episodes 0\.\.205"):
         load_episode(DEFAULT_ZARR_PATH, 206)
+
+
+def test_episode_selection_syntax() -> None:
+    from oneflow_train.commands.bags import parse_episodes
+
+    assert parse_episodes("18,205") == [18, 205]
+    assert parse_episodes("0:3, 7") == [0, 1, 2, 7]
+    assert parse_episodes("val") == [18, 90, 134, 157]
+    with pytest.raises(ValueError):
+        parse_episodes("x")
+    with pytest.raises(ValueError):
+        parse_episodes(" , ")
