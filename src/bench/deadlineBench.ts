@@ -25,7 +25,7 @@ export type DeadlineResult = {
   readonly wallSec: number;
 };
 
-export async function deadlineBench(policy: OnnxPolicy, modelPath: string, rateHz: number, ticks: number, progress: (msg: string) => void = () => {}): Promise<DeadlineResult> {
+export async function deadlineBench(policy: OnnxPolicy, modelPath: string, rateHz: number, ticks: number, progress: (msg: string) => void = () => {}, spinSec = 0.0005): Promise<DeadlineResult> {
   const config = validateConfig({ modelPath, controlRateHz: rateHz, recoveryTicks: 3, metricsPort: 0 });
   const metrics = new MemoryMetrics();
   const clock = { nowNs: () => process.hrtime.bigint() };
@@ -41,6 +41,7 @@ export async function deadlineBench(policy: OnnxPolicy, modelPath: string, rateH
     rateHz,
     nowNs: clock.nowNs,
     maxTicks: ticks,
+    spinSec,
     beforeTick: (slot) => {
       if (slot - lastSensor >= sensorPeriodNs) {
         feedSyntheticSensors(node, slot, k++);

@@ -13,7 +13,10 @@ export type RunLoopOptions = {
   /** Stop after this many ticks (default: until `signal` aborts). */
   readonly maxTicks?: number;
   readonly signal?: AbortSignal;
-  /** Spin (yielding) for the last spinSec before each slot; default 0.0005 s. */
+  /**
+   * Yield-spin for the last spinSec before each slot (DP precise_sleep); default 0: a plain timer rounded up to the
+   * next millisecond, so a tick starts ≤ ~1 ms late (its budget shrinks by that) and the loop burns no CPU waiting.
+   */
   readonly spinSec?: number;
   /** Called before each tick with its scheduled time (e.g. to feed simulated sensors in bench). */
   readonly beforeTick?: (scheduledNs: bigint) => void;
@@ -25,7 +28,7 @@ export type RunLoopStats = { readonly ticks: number; readonly skippedSlots: numb
 
 export async function runLoop(node: PolicyNode, options: RunLoopOptions): Promise<RunLoopStats> {
   const periodNs = BigInt(Math.round(1e9 / options.rateHz));
-  const spinNs = BigInt(Math.round((options.spinSec ?? 0.0005) * 1e9));
+  const spinNs = BigInt(Math.round((options.spinSec ?? 0) * 1e9));
   const { nowNs, signal } = options;
   const maxTicks = options.maxTicks ?? Number.POSITIVE_INFINITY;
   let slot = nowNs() + periodNs;
@@ -35,7 +38,11 @@ export async function runLoop(node: PolicyNode, options: RunLoopOptions): Promis
   const aborted = (): boolean => signal?.aborted === true;
   while (ticks < maxTicks && !aborted()) {
     const coarse = slot - spinNs - nowNs();
-    if (coarse > 1_000_000n) await new Promise((r) => setTimeout(r, Number(coarse / 1_000_000n)));
+    if (coarse > 0n) {
+      // Without spinning, round the timer up so it fires at or after the slot; with spinning, round down.
+      const ms = spinNs === 0n ? (coarse + 999_999n) / 1_000_000n : coarse / 1_000_000n;
+      if (ms > 0n) await new Promise((r) => setTimeout(r, Number(ms)));
+    }
     while (nowNs() < slot) await yieldOnce();
     if (aborted()) break;
     const late = nowNs() - slot;
