@@ -4,10 +4,11 @@
 // BagProblem rather than thrown away silently. Nothing here decodes messages unless asked (see codecFor()).
 import { open, readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { McapIndexedReader, McapStreamReader, type McapTypes } from '@mcap/core';
+import { McapIndexedReader, type McapTypes } from '@mcap/core';
 import { MESSAGE_DEFINITIONS, MessageCodec, SchemaError, isKnownType } from '../msgs/index.js';
-import { BagError, formatNs } from './errors.js';
+import { BagError, describe, formatNs } from './errors.js';
 import { relativeFilePaths } from './metadata.js';
+import { recover } from './recoverMcap.js';
 
 export interface BagTopic {
   topic: string;
@@ -38,23 +39,19 @@ export interface BagProblem {
 const MCAP_MAGIC = [0x89, 0x4d, 0x43, 0x41, 0x50]; // "\x89MCAP"
 const SQLITE_MAGIC = 'SQLite format 3';
 
-interface Channel {
+export interface Channel {
   topic: string;
   schemaId: number;
   messageEncoding: string;
 }
 
 /** One .mcap file, indexed or recovered. */
-interface FileSource {
+export interface FileSource {
   path: string;
   channels: Map<number, Channel>;
   schemas: Map<number, { name: string; encoding: string; data: Uint8Array }>;
   counts: Map<number, number>;
   messages(): AsyncGenerator<McapTypes.TypedMcapRecords['Message']>;
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /**
@@ -130,62 +127,6 @@ async function openFile(path: string, problems: BagProblem[]): Promise<FileSourc
     schemas: new Map([...reader.schemasById].map(([id, s]) => [id, s])),
     counts,
     messages: () => reader.readMessages({ validateCrcs: true }),
-  };
-}
-
-/** Read a file without a usable summary record by record; keep every complete chunk. */
-function recover(path: string, bytes: Uint8Array, why: string, problems: BagProblem[]): FileSource {
-  const channels = new Map<number, Channel>();
-  const schemas = new Map<number, { name: string; encoding: string; data: Uint8Array }>();
-  const counts = new Map<number, number>();
-  const messages: McapTypes.TypedMcapRecords['Message'][] = [];
-  const stream = new McapStreamReader({ validateCrcs: true });
-  stream.append(bytes);
-  let stopped = '';
-  for (;;) {
-    let rec;
-    try {
-      rec = stream.nextRecord();
-    } catch (err) {
-      stopped = describe(err);
-      break;
-    }
-    if (rec === undefined) break;
-    if (rec.type === 'Schema') schemas.set(rec.id, rec);
-    else if (rec.type === 'Channel') channels.set(rec.id, rec);
-    else if (rec.type === 'Message') {
-      messages.push(rec);
-      counts.set(rec.channelId, (counts.get(rec.channelId) ?? 0) + 1);
-    } else if (rec.type === 'DataEnd' || rec.type === 'Footer') {
-      // A whole file that the indexed reader still refused: report the original reason.
-      if (rec.type === 'Footer') stopped = '';
-    }
-  }
-  const complete = stream.done() && stopped === '';
-  if (complete && messages.length === 0) {
-    throw new BagError(`${path} could not be read: ${why}`);
-  }
-  messages.sort((a, b) => (a.logTime < b.logTime ? -1 : a.logTime > b.logTime ? 1 : 0));
-  const last = messages.at(-1);
-  const lastTopic = last === undefined ? undefined : channels.get(last.channelId)?.topic;
-  problems.push({
-    kind: 'truncated',
-    ...(lastTopic !== undefined ? { topic: lastTopic } : {}),
-    ...(last !== undefined ? { timeNs: last.logTime } : {}),
-    message:
-      `${path} is truncated or its index is damaged (${why}${stopped !== '' ? `; ${stopped}` : ''}); ` +
-      `recovered ${messages.length} messages in complete chunks` +
-      (last !== undefined ? `, the last on ${lastTopic ?? '?'} at ${formatNs(last.logTime)}` : '') +
-      `; ${stream.bytesRemaining()} trailing bytes of ${bytes.byteLength} unread`,
-  });
-  return {
-    path,
-    channels,
-    schemas,
-    counts,
-    messages: async function* () {
-      yield* messages;
-    },
   };
 }
 

@@ -9,3 +9,8 @@ export function formatNs(ns: bigint): string {
   const abs = neg ? -ns : ns;
   return `${neg ? '-' : ''}${abs / 1_000_000_000n}.${(abs % 1_000_000_000n).toString().padStart(9, '0')} s`;
 }
+
+/** The message of anything thrown. */
+export function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
