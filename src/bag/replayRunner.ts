@@ -188,7 +188,8 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
       if (!isInput) return;
     }
     const stamp = stampOf(msg);
-    if (stamp !== null) monitor.observe(m.topic, stamp);
+    // A zero stamp means "not set" (the node then uses the receive time, and so do the checks).
+    if (stamp !== null) monitor.observe(m.topic, stamp === 0n ? m.logTimeNs : stamp);
     const verdict = node.onMessage(m.topic, m.type, msg, m.logTimeNs);
     if (verdict.kind === 'rejected') {
       const key = `${verdict.source}:${verdict.reason}`;
