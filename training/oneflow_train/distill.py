@@ -55,6 +55,7 @@ class DistillConfig:
     max_train_episodes: int | None = 90  # the split must match the teacher's; read from its checkpoint if there
     val_ratio: float = 0.02
     split_seed: int = 42
+    time_budget_s: float | None = None  # stop after the epoch that would overrun this wall time (summary says so)
 
     def __post_init__(self) -> None:
         if self.trajectories not in TRAJECTORY_MODES:
@@ -234,10 +235,14 @@ def distill(teacher_dir: str | Path, cfg: DistillConfig, out_dir: str | Path, de
             save_checkpoint(out / "checkpoints" / f"epoch_{epoch:04d}", model,
                             {**extra, "epoch": epoch, "step": len(history)})
         save_loss_plot(history, epoch_log, out / "loss_curve.png")
+        per_epoch_s = (time.time() - t_start) / epoch
+        if cfg.time_budget_s is not None and epoch < cfg.epochs and time.time() - t_start + per_epoch_s > cfg.time_budget_s:
+            print(f"time budget {cfg.time_budget_s:.0f} s reached after epoch {epoch}/{cfg.epochs}", flush=True)
+            break
     final = save_checkpoint(out / "final", ema.model if ema is not None else student,
-                            {**extra, "epoch": cfg.epochs, "step": len(history)})
+                            {**extra, "epoch": epoch_log[-1]["epoch"], "step": len(history)})
     (out / "history.json").write_text(json.dumps(history))
-    summary = {"final": str(final), "epochs": epoch_log, "steps": len(history), "batches_per_epoch": n_batches,
+    summary = {"final": str(final), "epochs": epoch_log, "epochs_done": epoch_log[-1]["epoch"], "steps": len(history), "batches_per_epoch": n_batches,
                "wall_s": time.time() - t_start, "timing": timing, "teacher_nfe_per_sample": len(ks)}
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary
