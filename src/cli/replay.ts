@@ -179,7 +179,13 @@ async function replay(a: Args): Promise<{ summary: ReplaySummary; code: number }
   const node = createNode({ config, policy, clock, ...(server !== null ? { metrics: server.metrics } : {}) });
   let finished = false;
   if (server !== null) {
-    const port = await server.listen(a.metricsPort, node, () => finished);
+    let port: number;
+    try {
+      port = await server.listen(a.metricsPort, node, () => finished);
+    } catch (err) {
+      await node.close(); // stops the inference worker, or the process would never exit
+      throw new ReplayInputError(`cannot serve /metrics on port ${a.metricsPort}: ${err instanceof Error ? err.message : String(err)}; pass another --metrics-port (or 0 for none)`);
+    }
     if (!a.json) process.stderr.write(`metrics: http://localhost:${port}/metrics\n`);
   }
   try {
