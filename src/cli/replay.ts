@@ -19,6 +19,7 @@ import type { NodeConfig } from '../config/nodeConfig.js';
 import { OneflowError } from '../errors.js';
 import { SchemaError } from '../msgs/index.js';
 import { createNode } from '../node/createNode.js';
+import type { PolicyNode } from '../node/api.js';
 import { FakePolicy, testPolicySpec } from '../policy/fakePolicy.js';
 import type { PolicyRuntime } from '../policy/policyRuntime.js';
 import { ReplayMetrics } from '../bag/replayMetrics.js';
@@ -173,34 +174,30 @@ async function replay(a: Args): Promise<{ summary: ReplaySummary; code: number }
   });
   const loaded: PolicyRuntime =
     a.model === null ? new FakePolicy(testPolicySpec({ name: 'hold_baseline', method: 'fixture', modelId: '' }), { latencySec: () => 0 }) : await loadOnnxPolicy(config);
-  const policy = a.noDeadline ? withoutDeadline(loaded) : loaded;
-  const server = a.metricsPort > 0 ? new ReplayMetrics(policy.spec, config.executionMode) : null;
-  const clock = new SimClock(0n);
-  const node = createNode({ config, policy, clock, ...(server !== null ? { metrics: server.metrics } : {}) });
+  // From here on the inference worker is alive: every exit path must close it, or the process never ends.
+  let node: PolicyNode | null = null;
+  let server: ReplayMetrics | null = null;
+  let out: BagWriter | null = null;
   let finished = false;
-  if (server !== null) {
-    let port: number;
-    try {
-      port = await server.listen(a.metricsPort, node, () => finished);
-    } catch (err) {
-      await node.close(); // stops the inference worker, or the process would never exit
-      throw new ReplayInputError(`cannot serve /metrics on port ${a.metricsPort}: ${err instanceof Error ? err.message : String(err)}; pass another --metrics-port (or 0 for none)`);
-    }
-    if (!a.json) process.stderr.write(`metrics: http://localhost:${port}/metrics\n`);
-  }
-  try {
-    checkTopics(bag, node); // before anything is written
-  } catch (err) {
-    await node.close();
-    await server?.close();
-    throw err;
-  }
-  const outDir = a.out ?? defaultOut(a);
-  const out = await BagWriter.create(outDir);
   const showBar = process.stderr.isTTY === true && !a.json;
   const bar = progressBar(showBar);
   let summary: ReplaySummary;
   try {
+    const policy = a.noDeadline ? withoutDeadline(loaded) : loaded;
+    server = a.metricsPort > 0 ? new ReplayMetrics(policy.spec, config.executionMode) : null;
+    const clock = new SimClock(0n);
+    node = createNode({ config, policy, clock, ...(server !== null ? { metrics: server.metrics } : {}) });
+    if (server !== null) {
+      let port: number;
+      try {
+        port = await server.listen(a.metricsPort, node, () => finished);
+      } catch (err) {
+        throw new ReplayInputError(`cannot serve /metrics on port ${a.metricsPort}: ${err instanceof Error ? err.message : String(err)}; pass another --metrics-port (or 0 for none)`);
+      }
+      if (!a.json) process.stderr.write(`metrics: http://localhost:${port}/metrics\n`);
+    }
+    checkTopics(bag, node); // before anything is written
+    out = await BagWriter.create(a.out ?? defaultOut(a));
     summary = await runReplay({
       bag,
       node,
@@ -218,15 +215,16 @@ async function replay(a: Args): Promise<{ summary: ReplaySummary; code: number }
   } finally {
     finished = true;
     bar.end();
-    await out.close();
-    await node.close();
-    if (server !== null && a.lingerSec > 0) {
+    await out?.close();
+    if (node !== null) await node.close();
+    else await loaded.close();
+    if (server !== null && a.lingerSec > 0 && out !== null) {
       if (!a.json) process.stderr.write(`replay done; serving /metrics for ${a.lingerSec} s more\n`);
       await new Promise((resolve) => setTimeout(resolve, a.lingerSec * 1000));
     }
     await server?.close();
   }
-  await writeFile(join(outDir, 'summary.json'), JSON.stringify({ ...summary, seed: a.seed, model_path: a.model }, null, 1) + '\n');
+  await writeFile(join(out.dir, 'summary.json'), JSON.stringify({ ...summary, seed: a.seed, model_path: a.model }, null, 1) + '\n');
   const problems = Object.values(summary.input.problems).reduce((x, y) => x + y, 0);
   return { summary, code: a.strict && problems > 0 ? 3 : 0 };
 }

@@ -7,7 +7,7 @@ import { tempDir } from '../bag/helpers.js';
 import { FIXTURE_BAG, editedFixture } from './helpers.js';
 
 function oneflow(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['dist/src/cli.js', 'replay', ...args], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['dist/src/cli.js', 'replay', ...args], { encoding: 'utf8', timeout: 60_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -62,6 +62,11 @@ test('unreadable input and bad arguments exit 2 with one clear line and no stack
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, /^oneflow replay: [\s\S]*\nusage: oneflow replay/);
   }
+  // With an ONNX model the inference worker is already running when the node refuses the config: it must be
+  // stopped, or the process would hang instead of exiting 2.
+  const refused = oneflow(FIXTURE_BAG, '--model', 'test/fixtures/models/tiny_onestep.onnx', '--param', 'actionJointNames=["a"]', '--out', join(dir, 'o4'));
+  assert.equal(refused.code, 2, refused.stderr);
+  assert.match(refused.stderr, /actionJointNames must be 2 names/);
   const badConfig = oneflow(FIXTURE_BAG, '--param', 'executionMode=bogus', '--out', join(dir, 'o3'));
   assert.equal(badConfig.code, 2);
   assert.match(badConfig.stderr, /^oneflow replay: invalid node config: executionMode must be one of receding_horizon \| dp \| temporal_ensembling, got 'bogus'\n$/);
