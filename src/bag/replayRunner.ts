@@ -41,6 +41,8 @@ export interface ReplayOptions {
   teleopTopic?: string;
   onProblem?: (p: InputProblem) => void;
   onTick?: (done: number, total: number, report: TickReport) => void;
+  /** Polled before each tick; true ends the replay early (Ctrl-C), the summary says so. */
+  shouldStop?: () => boolean;
 }
 
 export interface Transition {
@@ -71,6 +73,8 @@ export interface ReplaySummary {
     problem_examples: { kind: string; topic: string; time_ns: string | null; message: string }[];
   };
   output_bag: string | null;
+  /** True when the replay was stopped before its last tick (the output bag is still complete and closed). */
+  interrupted: boolean;
   wall_sec: number;
 }
 
@@ -200,7 +204,13 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
 
   const it = bag.messages();
   let next = await it.next();
+  let interrupted = false;
+  let ran = 0;
   for (let i = 0; i < ticks.length; i++) {
+    if (opts.shouldStop?.() === true) {
+      interrupted = true;
+      break;
+    }
     const t = ticks[i]!;
     while (next.done !== true && next.value.logTimeNs <= t) {
       await deliver(next.value);
@@ -210,6 +220,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     await opts.pacer?.waitUntil(t);
     const t0 = process.hrtime.bigint();
     const report = await node.tick(t);
+    ran += 1;
     const tickWallNs = process.hrtime.bigint() - t0;
     tickSec.push(Number(tickWallNs) / 1e9);
     if (report.outcome === 'deadline_miss' && opts.pacer?.rate == null && tickWallNs < period) {
@@ -240,7 +251,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     for (const p of pendingTeleop.splice(0)) rmse?.onRecorded(p.ns, p.msg);
     opts.onTick?.(i + 1, ticks.length, report);
   }
-  while (next.done !== true) {
+  while (!interrupted && next.done !== true) {
     await deliver(next.value);
     next = await it.next();
   }
@@ -252,8 +263,8 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     model: { name: node.spec.name, method: node.spec.method, model_id: node.spec.modelId },
     bag_start_ns: startNs.toString(),
     first_tick_ns: ticks.length > 0 ? ticks[0]!.toString() : null,
-    simulated_sec: ticks.length > 0 ? Number(ticks.at(-1)! - ticks[0]!) / 1e9 : 0,
-    ticks: { total: ticks.length, by_outcome: byOutcome, first_not_ok: firstNotOk },
+    simulated_sec: ran > 0 ? Number(ticks[ran - 1]! - ticks[0]!) / 1e9 : 0,
+    ticks: { total: ran, by_outcome: byOutcome, first_not_ok: firstNotOk },
     published: { chunks, fallback_chunks: fallbackChunks, trajectories },
     latency: { inference: summariseLatency(inferenceSec), tick: summariseLatency(tickSec) },
     watchdog: { final_state: state, transitions, counts: transitionCounts },
@@ -268,6 +279,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
       problem_examples: problems.examples.map((p) => ({ kind: p.kind, topic: p.topic, time_ns: p.timeNs?.toString() ?? null, message: p.message })),
     },
     output_bag: out === null ? null : out.dir,
+    interrupted,
     wall_sec: Number(process.hrtime.bigint() - wallStart) / 1e9,
   };
 }

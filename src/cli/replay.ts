@@ -182,6 +182,13 @@ async function replay(a: Args): Promise<{ summary: ReplaySummary; code: number }
   const showBar = process.stderr.isTTY === true && !a.json;
   const bar = progressBar(showBar);
   let summary: ReplaySummary;
+  let stopRequested = false;
+  const onSigint = () => {
+    stopRequested = true;
+    process.stderr.write('\ninterrupted: finishing the output bag (Ctrl-C again to abort)\n');
+    process.removeListener('SIGINT', onSigint);
+  };
+  process.on('SIGINT', onSigint);
   try {
     const policy = a.noDeadline ? withoutDeadline(loaded) : loaded;
     server = a.metricsPort > 0 ? new ReplayMetrics(policy.spec, config.executionMode) : null;
@@ -211,8 +218,10 @@ async function replay(a: Args): Promise<{ summary: ReplaySummary; code: number }
         if (!a.json) process.stderr.write(`${showBar ? '\n' : ''}warning: ${p.message}\n`);
       },
       onTick: (done, total) => bar(done, total),
+      shouldStop: () => stopRequested,
     });
   } finally {
+    process.removeListener('SIGINT', onSigint);
     finished = true;
     bar.end();
     await out?.close();
