@@ -43,21 +43,27 @@ def run_ablations(args) -> int:
                 running.remove(item)
                 print(f"[{time.time() - t0:.0f} s] {name} finished rc={proc.returncode}", flush=True)
     seeds = parse_range(args.eval_seeds)
-    rows = []
-    for name, ov in variants.items():
+    n_conc = max(1, min(args.parallel, len(variants)))
+    per = max(1, args.eval_workers // n_conc)  # variants are evaluated n_conc at a time, `per` workers each
+
+    def evaluate(item):
+        name, ov = item
         summary_path = out / name / "summary.json"
         if not summary_path.exists():
-            rows.append({"variant": name, "overrides": ov, "error": f"no summary (see {name}.log)"})
-            continue
+            return {"variant": name, "overrides": ov, "error": f"no summary (see {name}.log)"}
         summary = json.loads(summary_path.read_text())
-        r = rollouts_with_coherence(str(out / name / "final"), seeds, {"n_steps": 1}, workers=args.eval_workers)
-        rows.append({"variant": name, "overrides": {**scale, **ov}, "mean_score": r["mean_score"],
-                     "success_rate": r["success_rate"], "val_endpoint_mse": summary["epochs"][-1]["val_endpoint_mse"],
-                     "steps": summary["steps"], "train_wall_s": summary["wall_s"],
-                     "jerk_mean_px_s3": r["jerk_mean_px_s3"], "boundary_norm": r["boundary_discontinuity_norm"],
-                     "per_seed": r["per_seed"]})
-        print(f"{name}: score {r['mean_score']:.3f} success {r['success_rate']:.2f} val endpoint MSE "
-              f"{rows[-1]['val_endpoint_mse']:.4f}", flush=True)
+        r = rollouts_with_coherence(str(out / name / "final"), seeds, {"n_steps": 1}, workers=per)
+        print(f"[{time.time() - t0:.0f} s] {name}: score {r['mean_score']:.3f} success {r['success_rate']:.2f} "
+              f"val endpoint MSE {summary['epochs'][-1]['val_endpoint_mse']:.4f}", flush=True)
+        return {"variant": name, "overrides": {**scale, **ov}, "mean_score": r["mean_score"],
+                "success_rate": r["success_rate"], "val_endpoint_mse": summary["epochs"][-1]["val_endpoint_mse"],
+                "steps": summary["steps"], "epochs_done": summary.get("epochs_done"), "train_wall_s": summary["wall_s"],
+                "jerk_mean_px_s3": r["jerk_mean_px_s3"], "boundary_norm": r["boundary_discontinuity_norm"],
+                "per_seed": r["per_seed"]}
+
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(n_conc) as pool:
+        rows = list(pool.map(evaluate, variants.items()))
     (out / "ablations.json").write_text(json.dumps({"teacher": args.teacher, "seeds": args.eval_seeds, "scale": scale,
                                                      "rows": rows}, indent=1) + "\n")
     lines = ["| variant | overrides | mean score | success | val endpoint MSE | jerk (px/s³) | boundary (med. steps) |",
