@@ -21,6 +21,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override a config field; dotted keys reach into 'loss' (repeatable)")
     parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads (CPU)")
+    parser.add_argument("--bench-trajectories", default=None, metavar="B1,B2",
+                        help="only time the teacher's PF-ODE solves at these batch sizes (online vs per-epoch chunks)")
     parser.add_argument("--ablations", default=None, help="ablation file (training/configs/student_*_ablations.json)")
     parser.add_argument("--parallel", type=int, default=1, help="ablation variants trained at once")
     parser.add_argument("--eval-seeds", default="100000:100050", help="ablations: one-step evaluation seeds")
@@ -55,6 +57,8 @@ def run(args) -> int:
         return run_ablations(args)
     if args.threads:
         torch.set_num_threads(args.threads)
+    if args.bench_trajectories:
+        return bench_trajectories(args)
     if args.device.startswith("cuda") and not torch.cuda.is_available():
         print(f"--device {args.device} requested but torch.cuda.is_available() is False", file=sys.stderr)
         return 2
@@ -65,4 +69,34 @@ def run(args) -> int:
     last = summary["epochs"][-1]
     print(f"done: {summary['steps']} steps in {summary['wall_s']:.0f} s; final val endpoint MSE "
           f"{last['val_endpoint_mse']:.4f}; checkpoint {summary['final']}")
+    return 0
+
+
+def bench_trajectories(args) -> int:
+    """Time `distill.solve_teacher` (16-step PF-ODE) per trajectory at each batch size, twice (cold, warm)."""
+    import time
+
+    import torch
+
+    from ..checkpoint import load_checkpoint
+    from ..distill import DistillConfig, solve_teacher
+    from ..sampling import ddim_timesteps
+
+    cfg = DistillConfig.from_dict(apply_overrides(json.loads(Path(args.config).read_text()), args.set))
+    teacher = load_checkpoint(args.teacher, args.device)
+    ks = ddim_timesteps(cfg.teacher_steps, teacher.config.num_train_timesteps)
+    rows = []
+    for B in [int(b) for b in args.bench_trajectories.split(",")]:
+        for rep in ("cold", "warm"):
+            state = torch.rand(B, teacher.config.n_obs_steps, 5, device=args.device) * 400 + 50
+            t0 = time.perf_counter()
+            solve_teacher(teacher, state, None, torch.randn(B, teacher.config.horizon, teacher.config.action_dim,
+                                                             device=args.device), ks)
+            if args.device.startswith("cuda"):
+                torch.cuda.synchronize()
+            dt = time.perf_counter() - t0
+            rows.append({"batch": B, "run": rep, "threads": torch.get_num_threads(), "s": dt, "ms_per_traj": 1e3 * dt / B})
+            print(json.dumps(rows[-1]), flush=True)
+    Path(args.out).mkdir(parents=True, exist_ok=True)
+    (Path(args.out) / "bench_trajectories.json").write_text(json.dumps(rows, indent=1) + "\n")
     return 0
