@@ -87,3 +87,16 @@ def test_chunk_recorder_files_chunks_per_episode_through_the_protocol():
         assert len(rec.chunks[r.seed]) == r.n_policy_calls == 3  # 8 + 8 + 4 steps
         coh = _episode_coherence(rec.chunks[r.seed], r.n_steps, 2, 8)
         assert coh["jerk_mean"] < 1e-3 and coh["boundary_px"] < 1.0
+
+
+def test_sample_set_comparison_on_known_sets():
+    from oneflow_train.metrics.sample_sets import compare
+
+    rng = np.random.default_rng(3)
+    teacher = rng.normal(size=(12, 64, 16, 2)) * 0.3
+    same_law = rng.normal(size=(12, 64, 16, 2)) * 0.3
+    collapsed = np.repeat(teacher.mean(axis=1, keepdims=True), 64, axis=1)  # every draw = the conditional mean
+    good, bad = compare(same_law, teacher), compare(collapsed, teacher)
+    assert abs(good["energy_distance"]) < 0.1 < bad["energy_distance"]
+    assert 0.9 < good["variance_ratio"]["ratio"] < 1.1 and bad["variance_ratio"]["ratio"] < 1e-6
+    assert good["mode_js_mean_bits"] < bad["mode_js_mean_bits"]
