@@ -55,6 +55,18 @@ async function waitReady(url: string, timeoutMs: number, child: ChildProcess, lo
   throw new Error(`prometheus not ready at ${url} after ${timeoutMs} ms:\n${log()}`);
 }
 
+/** Waits until Prometheus reports a completed scrape attempt of the (not yet listening) target. */
+async function waitFirstScrape(base: string, timeoutMs: number, log: () => string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    const body = (await (await fetch(`${base}/api/v1/targets`)).json()) as { data?: { activeTargets?: { lastScrape?: string }[] } };
+    const last = body.data?.activeTargets?.[0]?.lastScrape;
+    if (last !== undefined && !last.startsWith('0001-')) return;
+    await sleep(100);
+  }
+  throw new Error(`prometheus made no scrape attempt within ${timeoutMs} ms:\n${log()}`);
+}
+
 /** Runs a command without blocking the event loop (Prometheus' output pipes keep draining). */
 function run(cmd: string, args: string[], timeoutMs: number): Promise<{ status: number | null; stderr: string }> {
   return new Promise((resolve) => {
@@ -111,12 +123,15 @@ test('every dashboard panel returns data from Prometheus scraping a replay', { s
   const base = `http://127.0.0.1:${promPort}`;
   try {
     await waitReady(`${base}/-/ready`, 30_000, prom, () => promLog);
+    // "Ready" comes before the scrape loop's first attempt (offset by up to one interval); a replay started before
+    // that loses its first seconds and can leave too few samples for rate(). Wait for one (failed) scrape first.
+    await waitFirstScrape(base, 15_000, () => promLog);
 
-    // The replay, paced at bag time so Prometheus scrapes it ~10 times.
+    // The replay, paced at half bag time (~9.4 s) so Prometheus scrapes it ~18 times.
     const startSec = Date.now() / 1000;
     const replay = await run(
       process.execPath,
-      [join(ROOT, 'dist/src/cli.js'), 'replay', BAG, '--model', MODEL, '--rate', '1', '--metrics-port', String(metricsPort), '--json', '--out', join(dir, 'out')],
+      [join(ROOT, 'dist/src/cli.js'), 'replay', BAG, '--model', MODEL, '--rate', '0.5', '--metrics-port', String(metricsPort), '--json', '--out', join(dir, 'out')],
       60_000,
     );
     assert.equal(replay.status, 0, `oneflow replay failed:\n${replay.stderr}`);
