@@ -45,3 +45,20 @@ def test_load_rejects_unknown_kind(tmp_path):
         load_checkpoint(tmp_path)
     with pytest.raises(FileNotFoundError, match="no config.json"):
         load_checkpoint(tmp_path / "nowhere")
+
+
+def test_shipped_keypoint_teacher_loads_and_samples():
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "models" / "teacher_keypoints_cpu"
+    if not (path / "model.safetensors").exists():
+        pytest.skip(f"no shipped teacher at {path}")
+    policy = load_checkpoint(path)
+    assert sum(p.numel() for p in policy.parameters()) == 4_559_554
+    prov = json.loads((path / "config.json").read_text())["provenance"]
+    assert len(prov["train_episodes"]) == 90 and prov["val_episodes"] == [18, 90, 134, 157] and prov["seed"] == 0
+    state = torch.tensor([[[222.0, 97.0, 300.0, 300.0, 1.0]] * 2])  # (1, To=2, 5) raw
+    with torch.no_grad():
+        a = policy.sample(state, None, torch.zeros(1, 1, 16, 2), "ddim:2")
+    assert a.shape == (1, 16, 2) and torch.isfinite(a).all()
+    assert ((a >= 0) & (a <= 512)).all()  # inside the action range: the normaliser and weights belong together
