@@ -22,6 +22,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--seeds", default="100000:100050", help="test seeds for the rollouts ('' to skip rollouts)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-teacher-rollouts", action="store_true", help="roll out the student only")
+    parser.add_argument("--teacher-samplers", default="ddpm100,ddim:16", help="teacher samplers to roll out")
+    parser.add_argument("--ddpm-obs", type=int, default=None,
+                        help="compare with DDPM-100 samples on this many of the observations (default all; 0 skips)")
     parser.add_argument("--two-step", action="store_true", help="also roll out the 2-step student sampler")
     parser.add_argument("--n-obs", type=int, default=200, help="validation observations (0 skips the distribution match)")
     parser.add_argument("--n-draws", type=int, default=64)
@@ -61,8 +64,9 @@ def run(args) -> int:
         if args.two_step:
             runs.append(("student_2step", args.student, {"n_steps": 2}, 2 / 8))
         if not args.no_teacher_rollouts:
-            runs += [("teacher_ddpm100", args.teacher, {"sampler": "ddpm100"}, 100 / 8),
-                     ("teacher_ddim16", args.teacher, {"sampler": "ddim:16"}, 16 / 8)]
+            for smp in [x for x in args.teacher_samplers.split(",") if x]:
+                nfe = 100 if smp.startswith("ddpm") else int(smp.split(":")[1])
+                runs.append((f"teacher_{smp.replace(':', '')}", args.teacher, {"sampler": smp}, nfe / 8))
         result["rollouts"] = {"seeds": args.seeds}
         for name, spec, pargs, calls in runs:
             r = rollouts_with_coherence(spec, seeds, pargs, workers=args.workers)
@@ -76,12 +80,16 @@ def run(args) -> int:
         student = load_checkpoint(args.student, dev)
         teacher = load_checkpoint(args.teacher, dev)
         states, val_eps, n_windows = val_states(args.teacher, args.n_obs)
-        dm = distribution_match(student, teacher, states.to(dev), args.n_draws, args.seed)
+        refs = {"ddim:16": len(states)}
+        n_ddpm = len(states) if args.ddpm_obs is None else args.ddpm_obs
+        if n_ddpm > 0:
+            refs["ddpm100"] = n_ddpm
+        dm = distribution_match(student, teacher, states.to(dev), args.n_draws, args.seed, refs)
         plot_samples(dm, str(out / "samples.png"))
         dm.pop("samples")
         dm.update({"val_episodes": val_eps, "val_windows": n_windows})
         result["distribution"] = dm
-        for ref in ("ddim:16", "ddpm100"):
+        for ref in refs:
             s, f = dm[ref]["student_vs_teacher"], dm[ref]["teacher_vs_teacher"]
             print(f"vs teacher {ref}: energy {s['energy_distance']:.4f} (floor {f['energy_distance']:.4f}), variance "
                   f"ratio {s['variance_ratio']['ratio']:.3f} (floor {f['variance_ratio']['ratio']:.3f}), mode JS "

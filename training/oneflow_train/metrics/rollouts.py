@@ -66,7 +66,7 @@ def rollouts_with_coherence(spec: str, seeds: Sequence[int], policy_args: dict[s
     """Evaluate a checkpoint/ONNX spec on `seeds`; returns the protocol aggregate plus mean coherence metrics."""
     seeds = [int(s) for s in seeds]
     workers = max(1, min(workers, len(seeds)))
-    threads = max(1, (os.cpu_count() or 1) // workers)
+    threads = 1  # one torch thread per worker: on a shared CPU more threads oversubscribe (docs/oneflow.md §3)
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
     procs = [ctx.Process(target=_worker, args=(spec, dict(policy_args or {}), seeds[w::workers], threads, queue),

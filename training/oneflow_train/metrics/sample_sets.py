@@ -48,24 +48,34 @@ def compare(student: np.ndarray, teacher: np.ndarray, n_modes: int = 4) -> dict[
 
 
 def distribution_match(student, teacher, states: torch.Tensor, n_draws: int = 64, seed: int = 0,
-                       references: tuple[str, ...] = ("ddim:16", "ddpm100"), n_modes: int = 4) -> dict[str, Any]:
-    """student: OneFlowStudentPolicy, teacher: TeacherPolicy (both eval, same device as states (M, To, 5) raw)."""
+                       references: dict[str, int] | None = None, n_modes: int = 4) -> dict[str, Any]:
+    """student: OneFlowStudentPolicy, teacher: TeacherPolicy (both eval, same device as states (M, To, 5) raw).
+
+    references: teacher sampler -> number of observations to compare on (the first of M spread evenly; DDPM-100
+    costs 100 calls per draw). The DDIM-16 set is drawn from the STUDENT's own noise (so it also gives the paired
+    endpoint MSE); every reference gets a second, independent teacher draw for the finite-sample floor."""
+    references = references or {"ddim:16": states.shape[0], "ddpm100": states.shape[0]}
     Ha, Da = student.config.backbone.horizon, student.config.backbone.action_dim
     norm = teacher.normalize_action
     s_samples, s_noise = draw(lambda st, n: student.sample(st, None, n, 1), norm, states, n_draws, (1, Ha, Da), seed)
     out: dict[str, Any] = {"n_obs": int(states.shape[0]), "n_draws": n_draws, "n_modes": n_modes, "features":
                            "flattened 16x2 chunk (energy, MMD, variance); chunk endpoint a[15] (modes)",
                            "units": "normalised actions [-1, 1]", "js_base": 2, "samples": {"student": s_samples}}
-    for ref in references:
+    for ref, n_obs in references.items():
+        sel = torch.from_numpy(np.unique(np.linspace(0, states.shape[0] - 1, n_obs).round().astype(int)))
         S = teacher.noise_shape(ref)
         fn = lambda st, n, r=ref: teacher.sample(st, None, n, r)  # noqa: E731
-        t_a, _ = draw(fn, norm, states, n_draws, S, seed + 1)
-        t_b, _ = draw(fn, norm, states, n_draws, S, seed + 2)
-        out[ref] = {"student_vs_teacher": compare(s_samples, t_a, n_modes), "teacher_vs_teacher": compare(t_b, t_a, n_modes)}
+        if ref == "ddim:16" and len(sel) == states.shape[0]:  # paired: the student's own noise
+            t_a, _ = draw(fn, norm, states, n_draws, S, seed)
+            out["paired_endpoint_mse"] = float(((s_samples - t_a) ** 2).mean())
+        else:
+            t_a, _ = draw(fn, norm, states[sel.to(states.device)], n_draws, S, seed + 1)
+        t_b, _ = draw(fn, norm, states[sel.to(states.device)], n_draws, S, seed + 2)
+        s_sel = s_samples[sel.numpy()]
+        out[ref] = {"n_obs": len(sel), "student_vs_teacher": compare(s_sel, t_a, n_modes),
+                    "teacher_vs_teacher": compare(t_b, t_a, n_modes)}
         out["samples"][ref] = t_a
-    # paired: the teacher's DDIM-16 endpoint from the student's own noise
-    paired, _ = draw(lambda st, n: teacher.sample(st, None, n, "ddim:16"), norm, states, n_draws, (1, Ha, Da), seed)
-    out["paired_endpoint_mse"] = float(((s_samples - paired) ** 2).mean())
+        out["samples"][ref + "_obs"] = sel.numpy()
     return out
 
 
@@ -77,14 +87,18 @@ def plot_samples(result: dict[str, Any], path: str, n_show: int = 4) -> None:
 
     samples = result["samples"]
     refs = [k for k in ("ddim:16", "ddpm100") if k in samples]
-    M = samples["student"].shape[0]
-    obs = np.linspace(0, M - 1, n_show).round().astype(int)
+    common = set(range(samples["student"].shape[0]))
+    for r in refs:
+        common &= set(samples[r + "_obs"].tolist())
+    common = sorted(common)
+    obs = [common[i] for i in np.linspace(0, len(common) - 1, n_show).round().astype(int)]
     fig, axes = plt.subplots(len(refs) + 2, n_show, figsize=(3.2 * n_show, 3.0 * (len(refs) + 2)))
     for col, m in enumerate(obs):
         for row, key in enumerate(refs + ["student"]):
             ax = axes[row, col]
+            row_m = m if key == "student" else int(np.nonzero(samples[key + "_obs"] == m)[0][0])
             for k in range(min(32, samples[key].shape[1])):
-                c = samples[key][m, k]
+                c = samples[key][row_m, k]
                 ax.plot(c[:, 0], c[:, 1], "-", lw=0.8, alpha=0.5)
                 ax.plot(c[-1, 0], c[-1, 1], ".", ms=3, color="k")
             ax.set_xlim(-1, 1)
