@@ -1,12 +1,13 @@
 """Run an ablation file: each variant is `oneflow-train distill` with overrides (a subprocess, `--parallel` at a
-time), then each one-step student is evaluated on the test seeds (`metrics.rollouts`). Writes <out>/ablations.json
-and a Markdown table <out>/ablations.md."""
+time); each one-step student is evaluated on the test seeds (`metrics.rollouts`) as soon as it is trained. Writes
+<out>/ablations.json and a Markdown table <out>/ablations.md after every evaluated variant."""
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 
@@ -17,6 +18,22 @@ def _set_args(overrides: dict) -> list[str]:
     return out
 
 
+def _write_tables(out: Path, args, scale: dict, variants: dict, rows: dict) -> None:
+    ordered = [rows[n] for n in variants if n in rows]
+    (out / "ablations.json").write_text(json.dumps({"teacher": args.teacher, "seeds": args.eval_seeds, "scale": scale,
+                                                     "rows": ordered}, indent=1) + "\n")
+    lines = ["| variant | overrides | mean score | success | val endpoint MSE | jerk (px/s³) | boundary (med. steps) |",
+             "|---|---|---|---|---|---|---|"]
+    for r in ordered:
+        if "error" in r:
+            lines.append(f"| {r['variant']} | {r['overrides']} | {r['error']} | | | | |")
+            continue
+        ov = ", ".join(f"{k}={v}" for k, v in variants[r["variant"]].items()) or "(default)"
+        lines.append(f"| {r['variant']} | {ov} | {r['mean_score']:.3f} | {r['success_rate']:.2f} | "
+                     f"{r['val_endpoint_mse']:.4f} | {r['jerk_mean_px_s3']:.0f} | {r['boundary_norm']:.2f} |")
+    (out / "ablations.md").write_text("\n".join(lines) + "\n")
+
+
 def run_ablations(args) -> int:
     from .commands.seed_range import parse_range
     from .metrics.rollouts import rollouts_with_coherence
@@ -25,29 +42,13 @@ def run_ablations(args) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     scale, variants = spec.get("scale", {}), spec["variants"]
-    jobs, running, t0 = list(variants.items()), [], time.time()
-    while jobs or running:
-        while jobs and len(running) < max(1, args.parallel):
-            name, ov = jobs.pop(0)
-            cmd = [sys.executable, "-m", "oneflow_train", "distill", "--teacher", args.teacher, "--config", args.config,
-                   "--out", str(out / name), "--device", args.device, "--threads", "1",
-                   *_set_args({**scale, **ov, "name": name}), *sum((["--set", s] for s in args.set), [])]
-            log = open(out / f"{name}.log", "w")
-            running.append((name, subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT), log))
-            print(f"[{time.time() - t0:.0f} s] started {name}", flush=True)
-        time.sleep(2)
-        for item in list(running):
-            name, proc, log = item
-            if proc.poll() is not None:
-                log.close()
-                running.remove(item)
-                print(f"[{time.time() - t0:.0f} s] {name} finished rc={proc.returncode}", flush=True)
     seeds = parse_range(args.eval_seeds)
     n_conc = max(1, min(args.parallel, len(variants)))
-    per = max(1, args.eval_workers // n_conc)  # variants are evaluated n_conc at a time, `per` workers each
+    per = max(1, args.eval_workers // n_conc)  # evaluations run n_conc at a time, `per` workers each
+    t0 = time.time()
 
-    def evaluate(item):
-        name, ov = item
+    def evaluate(name: str) -> dict:
+        ov = variants[name]
         summary_path = out / name / "summary.json"
         if not summary_path.exists():
             return {"variant": name, "overrides": ov, "error": f"no summary (see {name}.log)"}
@@ -61,20 +62,34 @@ def run_ablations(args) -> int:
                 "jerk_mean_px_s3": r["jerk_mean_px_s3"], "boundary_norm": r["boundary_discontinuity_norm"],
                 "per_seed": r["per_seed"]}
 
-    from concurrent.futures import ThreadPoolExecutor
+    rows: dict[str, dict] = {}
+    futures = {}
+    jobs, running = list(variants.items()), []
     with ThreadPoolExecutor(n_conc) as pool:
-        rows = list(pool.map(evaluate, variants.items()))
-    (out / "ablations.json").write_text(json.dumps({"teacher": args.teacher, "seeds": args.eval_seeds, "scale": scale,
-                                                     "rows": rows}, indent=1) + "\n")
-    lines = ["| variant | overrides | mean score | success | val endpoint MSE | jerk (px/s³) | boundary (med. steps) |",
-             "|---|---|---|---|---|---|---|"]
-    for r in rows:
-        if "error" in r:
-            lines.append(f"| {r['variant']} | {r['overrides']} | {r['error']} | | | | |")
-            continue
-        ov = ", ".join(f"{k}={v}" for k, v in variants[r["variant"]].items()) or "(default)"
-        lines.append(f"| {r['variant']} | {ov} | {r['mean_score']:.3f} | {r['success_rate']:.2f} | "
-                     f"{r['val_endpoint_mse']:.4f} | {r['jerk_mean_px_s3']:.0f} | {r['boundary_norm']:.2f} |")
-    (out / "ablations.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+        while jobs or running:
+            while jobs and len(running) < n_conc:
+                name, ov = jobs.pop(0)
+                cmd = [sys.executable, "-m", "oneflow_train", "distill", "--teacher", args.teacher, "--config",
+                       args.config, "--out", str(out / name), "--device", args.device, "--threads", "1",
+                       *_set_args({**scale, **ov, "name": name}), *sum((["--set", s] for s in args.set), [])]
+                log = open(out / f"{name}.log", "w")
+                running.append((name, subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT), log))
+                print(f"[{time.time() - t0:.0f} s] started {name}", flush=True)
+            time.sleep(2)
+            for item in list(running):
+                name, proc, log = item
+                if proc.poll() is None:
+                    continue
+                log.close()
+                running.remove(item)
+                print(f"[{time.time() - t0:.0f} s] {name} trained rc={proc.returncode}", flush=True)
+                if n_conc == 1:  # sequential: evaluate now, before the next variant trains (one CPU job at a time)
+                    rows[name] = evaluate(name)
+                    _write_tables(out, args, scale, variants, rows)
+                else:
+                    futures[name] = pool.submit(evaluate, name)
+        for name, fut in futures.items():
+            rows[name] = fut.result()
+    _write_tables(out, args, scale, variants, rows)
+    print((out / "ablations.md").read_text())
     return 0
