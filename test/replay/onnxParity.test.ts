@@ -2,7 +2,7 @@
 // observations rebuilt independently from the input bag and the Python twin of the node's noise (≤ 1e-5).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BagReader } from '../../src/bag/bagReader.js';
 import { BagWriter } from '../../src/bag/bagWriter.js';
@@ -18,7 +18,7 @@ import { FIXTURE_BAG } from './helpers.js';
 const MODELS = 'test/fixtures/models';
 
 async function replayOnnx(model: string, outDir: string, seed: number): Promise<ReplaySummary> {
-  const config = validateConfig({ modelPath: join(MODELS, model), noiseSeed: seed, metricsPort: 0, warmupRuns: 1 });
+  const config = validateConfig({ modelPath: model.includes('/') ? model : join(MODELS, model), noiseSeed: seed, metricsPort: 0, warmupRuns: 1 });
   // --no-deadline: a loaded CI machine must not turn a tick into a deadline miss (that would change the bag).
   const node = createNode({ config, policy: withoutDeadline(await loadOnnxPolicy(config)), clock: new SimClock(0n) });
   const out = await BagWriter.create(outDir);
@@ -36,7 +36,7 @@ function parity(outDir: string, model: string, seed: number, firstTick: string):
   const code = `import sys, json
 from oneflow_train.replay_parity import replay_parity
 print(json.dumps(replay_parity(sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])).to_dict()))`;
-  return JSON.parse(python(code, [FIXTURE_BAG, outDir, join(MODELS, model), String(seed), firstTick]));
+  return JSON.parse(python(code, [FIXTURE_BAG, outDir, model.includes('/') ? model : join(MODELS, model), String(seed), firstTick]));
 }
 
 test('state policy: bit-identical output bags run to run; equal to onnxruntime in Python within 1e-5', async () => {
@@ -65,4 +65,19 @@ test('image policy: the camera path equals onnxruntime in Python within 1e-5', {
   // Python's default threads the difference was a few float32 ulps (1.2e-4 px, 4.8e-7 normalised).
   assert.ok(p.max_abs_diff <= 1e-5, `max |TS − Python| = ${p.max_abs_diff} px`);
   assert.ok(p.max_abs_diff_normalised <= 1e-5);
+});
+
+const SHIPPED_STUDENT = 'models/pusht_image_student_cpu_onestep.onnx';
+
+test('the shipped image student on a shipped bag: byte-identical run to run, equal to onnxruntime in Python', { skip: !existsSync(SHIPPED_STUDENT) && `${SHIPPED_STUDENT} not shipped` }, async () => {
+  const a = join(tempDir(), 'shipped');
+  const b = join(tempDir(), 'shipped');
+  const s = await replayOnnx(SHIPPED_STUDENT, a, 0);
+  await replayOnnx(SHIPPED_STUDENT, b, 0);
+  assert.equal(s.ticks.by_outcome.ok, 48);
+  assert.ok(readFileSync(join(a, 'shipped_0.mcap')).equals(readFileSync(join(b, 'shipped_0.mcap'))), 'output bags differ');
+  if (!HAVE_PYTHON) return;
+  const p = parity(a, SHIPPED_STUDENT, 0, s.first_tick_ns!);
+  assert.equal(p.chunks_compared, 46);
+  assert.ok(p.max_abs_diff <= 1e-5, `max |TS − Python| = ${p.max_abs_diff} px`);
 });
