@@ -15,6 +15,16 @@ const prov = (m: OnnxModelFile, key: string): string | null => {
   return typeof v === 'string' ? normalize(v) : null;
 };
 
+/** Paired by weights hash, else config hash (both written by `oneflow-train export`), else checkpoint path. */
+function isTeacherOf(teacher: OnnxModelFile, student: OnnxModelFile): boolean {
+  for (const [mine, theirs] of [['weights_sha256', 'teacher_weights_sha256'], ['config_sha256', 'teacher_config_sha256'], ['checkpoint', 'teacher']]) {
+    const a = prov(teacher, mine!);
+    const b = prov(student, theirs!);
+    if (a !== null && b !== null) return a === b;
+  }
+  return false;
+}
+
 describe('shipped models (models/*.onnx)', () => {
   for (const file of files) {
     it(`${file} fits the contract and every FLOP is accounted for`, async () => {
@@ -29,7 +39,7 @@ describe('shipped models (models/*.onnx)', () => {
     const models = await Promise.all(files.map((f) => readOnnxModel(join(MODELS, f))));
     const students = models.filter((m) => m.policy?.method === 'oneflow' && m.policy.network_calls_per_inference === 1);
     for (const s of students) {
-      const teacher = models.find((m) => m.policy?.sampler === 'ddpm100' && prov(m, 'checkpoint') !== null && prov(m, 'checkpoint') === prov(s, 'teacher'));
+      const teacher = models.find((m) => m.policy?.sampler === 'ddpm100' && isTeacherOf(m, s));
       if (teacher === undefined) continue; // the teacher was not shipped
       // teacher = E + 100·U (observation encoder E once, UNet U per call); the student should cost E + U.
       const U = teacher.flops.loops[0]?.bodyFlops ?? 0;

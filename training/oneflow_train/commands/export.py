@@ -37,21 +37,41 @@ def _eval_summary(path: str | None) -> dict | None:
     return keep
 
 
+def _sha256_json(d: dict) -> str:
+    import hashlib
+
+    return hashlib.sha256(json.dumps(d, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _weights_sha256(directory: Path) -> str | None:
+    import hashlib
+
+    f = directory / "model.safetensors"
+    return hashlib.sha256(f.read_bytes()).hexdigest() if f.exists() else None
+
+
 def _provenance(checkpoint: Path, config: dict, sampler: str) -> dict:
+    """Metadata provenance. `config_sha256`/`weights_sha256` identify the checkpoint; a student carries its teacher's
+    (`teacher_config_sha256`, `teacher_weights_sha256` when the teacher directory still exists), so a student and its
+    teacher's export pair up even when the teacher was copied (runs/... -> models/...)."""
     prov = dict(config.get("provenance") or {})
     teacher = config.get("teacher")
-    out = {
+    teacher_dir = None if teacher is None else Path(teacher.get("dir", ""))
+    return {
         "dataset": prov.get("dataset", "pusht_cchi_v7_replay.zarr"),
         "train_episodes": prov.get("train_episodes", []),
         "seed": prov.get("seed", (config.get("train") or {}).get("seed")),
         "epochs": prov.get("epochs", config.get("epoch")),
         "teacher": None if teacher is None else teacher.get("dir"),
+        "teacher_config_sha256": None if teacher is None or "config" not in teacher else _sha256_json(teacher["config"]),
+        "teacher_weights_sha256": None if teacher_dir is None else _weights_sha256(teacher_dir),
         "checkpoint": str(checkpoint),
         "checkpoint_kind": config.get("kind"),
+        "config_sha256": _sha256_json(config),
+        "weights_sha256": _weights_sha256(checkpoint),
         "training_code_commit": prov.get("code_commit"),
         "command": "oneflow-train export " + " ".join(sys.argv[2:] if sys.argv and sys.argv[1:2] == ["export"] else sys.argv[1:]),
     }
-    return out
 
 
 def run(args) -> int:
