@@ -20,9 +20,13 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-# The main job on shipped defaults: replay a shipped bag through the node with a shipped model, print the summary.
+# The main job on shipped defaults: replay a shipped bag (Push-T validation episode 18, never trained on) through the
+# node with the shipped one-step image student, print the summary, serve /metrics on :9464 while it runs.
+DEMO_BAG ?= test/fixtures/bags/pusht_ep018
+DEMO_MODEL ?= models/pusht_image_student_cpu_onestep.onnx
+DEMO_METRICS_PORT ?= 9464
 demo: setup
-	npx oneflow replay $(DEMO_BAG) --model $(DEMO_MODEL) --fast
+	npx oneflow replay $(DEMO_BAG) --model $(DEMO_MODEL) --fast --metrics-port $(DEMO_METRICS_PORT)
 
 test: setup test-ts test-py test-prometheus
 
