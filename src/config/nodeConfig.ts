@@ -93,7 +93,7 @@ export const CONFIG_DEFAULTS = Object.freeze({
   noiseSeed: 0,
   recoveryTicks: 3,
   holdPosition: null,
-  metricsPort: 9100,
+  metricsPort: 9464, // 9100 is node_exporter's usual port; params file, Docker and Prometheus config use 9464
   logLevel: 'info' as LogLevel,
   logThrottleSec: 1,
   intraOpThreads: 1,
