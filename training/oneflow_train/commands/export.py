@@ -16,7 +16,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--out", required=True, help="output path, e.g. models/pusht_keypoints_teacher_ddpm100.onnx")
     parser.add_argument("--name", default=None, help="policy name in the metadata (default: the output file stem)")
     parser.add_argument("--eval-json", default=None,
-                        help="result JSON of `oneflow-train eval` to ship in the metadata's `eval` field")
+                        help="result JSON of `oneflow-train eval` (or FILE.json:key.path inside another result) "
+                             "to ship in the metadata's `eval` field")
     parser.add_argument("--parity-samples", type=int, default=4,
                         help="dataset observations for the ONNX-vs-PyTorch check (0 skips it)")
     parser.add_argument("--tolerance", type=float, default=1e-4, help="parity tolerance, normalised action units")
@@ -24,16 +25,26 @@ def add_arguments(parser) -> None:
                         help="skip the model card <out stem>.card.json (metadata, sha256, FLOPs by hooks, parity)")
 
 
-def _eval_summary(path: str | None) -> dict | None:
-    if path is None:
+def _eval_summary(spec: str | None) -> dict | None:
+    """`path.json` (an `oneflow-train eval --out` result) or `path.json:a.b` (the object at keys a.b inside it, e.g.
+    `docs/results/student_keypoints_cpu_match.json:rollouts.student_1step`; `seeds` may come from an enclosing object)."""
+    if spec is None:
         return None
-    d = json.loads(Path(path).read_text())  # evaluation/results.py build_result()
-    missing = [k for k in ("mean_score", "success_rate", "seeds") if k not in d]
+    path, _, keys = spec.partition(".json:")
+    path = path if path.endswith(".json") else path + ".json"
+    d = json.loads(Path(path).read_text())
+    chain = [d]
+    for key in filter(None, keys.split(".")):
+        chain.append(chain[-1][key])
+    src = chain[-1]
+    seeds = next((c["seeds"] for c in reversed(chain) if isinstance(c.get("seeds"), str)), None)
+    missing = [k for k in ("mean_score", "success_rate") if k not in src] + ([] if seeds else ["seeds"])
     if missing:
-        raise ValueError(f"--eval-json {path}: missing {missing}; expected an `oneflow-train eval --out` result")
-    keep = {k: d[k] for k in ("mean_score", "success_rate", "n_episodes", "seeds", "policy", "policy_args") if k in d}
-    keep["command"] = (d.get("run") or {}).get("command")
-    keep["source"] = str(path)
+        raise ValueError(f"--eval-json {spec}: missing {missing}; expected an `oneflow-train eval --out` result")
+    keep = {k: src[k] for k in ("mean_score", "success_rate", "n_episodes", "policy", "policy_args") if k in src}
+    keep["seeds"] = seeds
+    keep["command"] = (d.get("run") or {}).get("command") or d.get("command")
+    keep["source"] = spec
     return keep
 
 
