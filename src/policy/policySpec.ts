@@ -1,7 +1,9 @@
 // What the node needs to know about a policy, in the node's vocabulary (camelCase, seconds). Built from the ONNX
 // file's `oneflow.policy` metadata (design.md §2; parsed and validated by src/onnx/) by `specFromMetadata`.
 
-export type StateSource = 'joint_states' | 'object_pose';
+import type { PolicyMetadata, StateSource } from '../onnx/policyMetadata.js';
+
+export type { StateSource };
 
 export type PolicySpec = {
   readonly name: string;
@@ -33,41 +35,18 @@ export type PolicySpec = {
   readonly noiseShape: readonly number[];
 };
 
-/** The subset of the `oneflow.policy` JSON (schema_version 1) the node reads; matches src/onnx PolicyMetadata. */
-export type PolicyMetadataLike = {
-  readonly name: string;
-  readonly method: string;
-  readonly network_calls_per_inference?: number;
-  readonly observation: {
-    readonly n_obs_steps: number;
-    readonly obs_interval_s: number;
-    readonly state: { readonly names: readonly string[]; readonly sources: readonly string[] };
-    readonly image: { readonly height: number; readonly width: number; readonly source: string } | null;
-  };
-  readonly action: {
-    readonly names: readonly string[];
-    readonly horizon: number;
-    readonly n_action_steps: number;
-    readonly first_step_offset: number;
-    readonly control_rate_hz: number;
-    readonly low: readonly number[];
-    readonly high: readonly number[];
-  };
-  readonly noise: { readonly shape: readonly number[] };
-};
-
-export function specFromMetadata(meta: PolicyMetadataLike, modelId: string): PolicySpec {
+export function specFromMetadata(meta: PolicyMetadata, modelId: string): PolicySpec {
   const o = meta.observation;
   const a = meta.action;
   return Object.freeze({
     name: meta.name,
     method: meta.method,
-    networkCalls: meta.network_calls_per_inference ?? 1,
+    networkCalls: meta.network_calls_per_inference,
     modelId,
     nObsSteps: o.n_obs_steps,
     obsIntervalSec: o.obs_interval_s,
     stateNames: Object.freeze([...o.state.names]),
-    stateSources: Object.freeze(o.state.sources.map((s) => s as StateSource)),
+    stateSources: Object.freeze([...o.state.sources]),
     image: o.image === null ? null : Object.freeze({ height: o.image.height, width: o.image.width, source: 'camera' as const }),
     actionNames: Object.freeze([...a.names]),
     horizon: a.horizon,
