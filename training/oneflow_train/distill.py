@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from .config_fields import known_fields
 from .checkpoint import load_checkpoint, read_config, save_checkpoint
 from .data.pusht import PushTSequenceDataset, load_replay_buffer, split_episodes
 from .ema import Ema
@@ -74,11 +75,7 @@ class DistillConfig:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "DistillConfig":
-        known = {f.name for f in fields(cls)}
-        unknown = set(d) - known - {"_comment"}
-        if unknown:
-            raise ValueError(f"unknown DistillConfig fields {sorted(unknown)}; known: {sorted(known)}")
-        return cls(**{k: v for k, v in d.items() if k in known})
+        return cls(**known_fields(cls, d))
 
 
 def teacher_split(teacher_dir: Path, cfg: DistillConfig, n_episodes: int) -> tuple[np.ndarray, np.ndarray]:

@@ -19,7 +19,7 @@ import random
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -27,6 +27,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from .config_fields import known_fields
 from .checkpoint import save_checkpoint
 from .ema import Ema, EmaConfig
 from .lr_schedule import make_lr_scheduler
@@ -63,11 +64,7 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "TrainConfig":
-        known = {f.name for f in fields(cls)}
-        unknown = set(d) - known
-        if unknown:
-            raise ValueError(f"unknown TrainConfig fields {sorted(unknown)}; known: {sorted(known)}")
-        return cls(**{k: (tuple(v) if k == "betas" else v) for k, v in d.items()})
+        return cls(**{k: (tuple(v) if k == "betas" else v) for k, v in known_fields(cls, d).items()})
 
 
 def load_config_file(path: str | os.PathLike) -> tuple[TeacherConfig, TrainConfig]:

@@ -5,8 +5,9 @@ Paper symbols: To = n_obs_steps, Ta = n_action_steps, Ha = horizon, Da = action_
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Any, Mapping
+from ..config_fields import known_fields
 
 OBS_TYPES = ("keypoints", "state", "image")
 IMAGE_BACKBONES = ("small_cnn", "resnet18")
@@ -64,8 +65,4 @@ class TeacherConfig:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "TeacherConfig":
-        known = {f.name for f in fields(cls)}
-        unknown = set(d) - known
-        if unknown:
-            raise ValueError(f"unknown TeacherConfig fields {sorted(unknown)}; known: {sorted(known)}")
-        return cls(**{k: (tuple(v) if k == "down_dims" else v) for k, v in d.items()})
+        return cls(**{k: (tuple(v) if k == "down_dims" else v) for k, v in known_fields(cls, d).items()})
