@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from typing import Any, Mapping
+
 from ..config_fields import known_fields
 
 OBS_TYPES = ("keypoints", "state", "image")
