@@ -1,11 +1,16 @@
 // A fixed-capacity ring of timestamped samples for one observation source. Slots are preallocated by a factory, so
 // accepting a message writes into existing memory (no allocation per message on the hot path). Stamps must not go
 // backwards: an older stamp than the newest held is refused by the caller (reason `bad_stamp`).
+//
+// Decoders write field by field and may refuse a message half-way (a NaN in the second joint), so they never write
+// into a live sample: `reserve()` hands out a spare scratch slot, and `commit()` swaps it into the ring (the retired
+// oldest sample becomes the next scratch slot). A message that is not committed leaves every stored sample intact.
 
 export class SampleRing<T> {
   readonly capacity: number;
   readonly #slots: T[];
   readonly #stamps: BigInt64Array;
+  #scratch: T;
   #next = 0; // index the next sample goes to
   #size = 0;
 
@@ -13,19 +18,23 @@ export class SampleRing<T> {
     this.capacity = capacity;
     this.#slots = Array.from({ length: capacity }, makeSlot);
     this.#stamps = new BigInt64Array(capacity);
+    this.#scratch = makeSlot();
   }
 
   get size(): number {
     return this.#size;
   }
 
-  /** The slot the next `commit` will publish; fill it first. Until commit it is not visible to readers. */
+  /** The scratch slot the next `commit` will publish; fill it first. Until commit it is not visible to readers. */
   reserve(): T {
-    return this.#slots[this.#next]!;
+    return this.#scratch;
   }
 
-  /** Publishes the reserved slot with its stamp (overwriting the oldest sample when full). */
+  /** Publishes the reserved slot with its stamp (retiring the oldest sample when full). */
   commit(stampNs: bigint): void {
+    const retired = this.#slots[this.#next]!;
+    this.#slots[this.#next] = this.#scratch;
+    this.#scratch = retired;
     this.#stamps[this.#next] = stampNs;
     this.#next = (this.#next + 1) % this.capacity;
     if (this.#size < this.capacity) this.#size++;
