@@ -7,6 +7,11 @@
 //   frame k (k = 0 … To−1) at t_obs − (To−1−k)·obs_interval   each source contributes its sample NEAREST that time
 //   stale  ⇔ some source has no sample, or now − newest stamp > maxObservationAgeSec
 //
+// A message's stamp must lie within maxStampSkewSec of the clock it arrived at (receiveNs: the node's ROS clock live,
+// the log time in replay), else it is refused (`bad_stamp`): one message stamped a year ahead would otherwise become
+// the newest sample and the no-going-back rule would refuse every valid message after it. Held samples expire when
+// the clock goes back past them (a simulation reset): the ring is emptied instead of refusing the present forever.
+//
 // Nearest (rather than "latest before") keeps sources that are stamped a fraction of a millisecond apart on the
 // same step; before the oldest sample the oldest one is repeated (Diffusion Policy's padding).
 import type { CompressedImage, Image, JointState, PoseStamped } from '../msgs/types.js';
@@ -25,6 +30,8 @@ export type ObservationStoreOptions = {
   readonly stateJointNames?: readonly string[] | null;
   /** Samples kept per source. */
   readonly bufferSize: number;
+  /** A stamp further than this from the receive clock (ahead or behind) is refused, s (default 1). */
+  readonly maxStampSkewSec?: number;
 };
 
 export type AssembleResult =
@@ -32,6 +39,7 @@ export type AssembleResult =
   | { readonly ok: false; readonly source: SourceName; readonly ageSec: number | null; readonly detail: string };
 
 const NS = 1e9;
+export const DEFAULT_MAX_STAMP_SKEW_SEC = 1;
 
 export class ObservationStore {
   readonly sources: readonly SourceName[];
@@ -41,9 +49,13 @@ export class ObservationStore {
   /** For each state index: which source and which component of that source's sample. */
   readonly #stateMap: { source: SourceName; component: number }[];
   readonly #rank = new Map<SourceName, number>();
+  readonly #maxSkewNs: bigint;
+  readonly #maxSkewSec: number;
 
   constructor(spec: PolicySpec, options: ObservationStoreOptions) {
     this.#spec = spec;
+    this.#maxSkewSec = options.maxStampSkewSec ?? DEFAULT_MAX_STAMP_SKEW_SEC;
+    this.#maxSkewNs = BigInt(Math.round(this.#maxSkewSec * NS));
     const jointEntries = spec.stateNames.filter((_, i) => spec.stateSources[i] === 'joint_states');
     this.#jointNames = options.stateJointNames ?? jointEntries;
     const poseEntries = spec.stateNames.filter((_, i) => spec.stateSources[i] === 'object_pose');
@@ -71,7 +83,16 @@ export class ObservationStore {
     if (ring === undefined) return reject('malformed', `source ${source} is not an input of this policy`);
     const stamp = stampNs(msg, receiveNs);
     if (stamp === null) return reject('bad_stamp', 'header.stamp is missing or not a valid {sec, nanosec}');
-    const newest = ring.newestStamp();
+    const skewNs = stamp - receiveNs;
+    if (skewNs > this.#maxSkewNs || -skewNs > this.#maxSkewNs) {
+      const side = skewNs > 0n ? 'ahead of' : 'behind';
+      return reject('bad_stamp', `stamp ${stamp} ns is ${secText(skewNs > 0n ? skewNs : -skewNs)} s ${side} the clock (${receiveNs} ns), limit ${this.#maxSkewSec} s`);
+    }
+    let newest = ring.newestStamp();
+    if (newest !== null && newest - receiveNs > this.#maxSkewNs) {
+      ring.clear(); // the clock went back past everything held: those samples belong to a timeline that is gone
+      newest = null;
+    }
     if (newest !== null && stamp < newest) {
       return reject('bad_stamp', `stamp ${stamp} ns is ${Number(newest - stamp) / 1e6} ms older than the newest sample held`);
     }
@@ -164,6 +185,11 @@ export class ObservationStore {
     }
     return { ok: true, tObsNs: tObs };
   }
+}
+
+/** |ns| as seconds with millisecond digits, exact for any bigint. */
+function secText(ns: bigint): string {
+  return `${ns / 1_000_000_000n}.${((ns % 1_000_000_000n) / 1_000_000n).toString().padStart(3, '0')}`;
 }
 
 /** object_pose entries map to x, y, yaw by name suffix (block_x, block_y, block_yaw), else by their order. */

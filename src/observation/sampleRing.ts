@@ -40,6 +40,11 @@ export class SampleRing<T> {
     if (this.#size < this.capacity) this.#size++;
   }
 
+  /** Forgets every sample (slots stay allocated). */
+  clear(): void {
+    this.#size = 0;
+  }
+
   /** Position of the i-th newest sample (0 = newest) in slot order; requires i < size. */
   #index(i: number): number {
     return (this.#next - 1 - i + 2 * this.capacity) % this.capacity;

@@ -78,3 +78,45 @@ test('image policies: camera frames of any encoding are resized into [To, H, W, 
   assert.equal(f1[0], f1[1]); // frame 1: mono → R = G = B
   assert.deepEqual([...state], [1, 2, 1, 2]);
 });
+
+test('a stamp far from the clock (a year ahead, an hour behind) is rejected with both times and the limit; later valid messages are taken', () => {
+  const s = store();
+  const YEAR = 365n * 86_400n * 1_000_000_000n;
+  const now = 1_700_000_000n * 1_000_000_000n;
+  const future = s.accept('joint_states', 'sensor_msgs/msg/JointState', jointState(now + YEAR, J, [9, 9]), now);
+  assert.equal(future?.reason, 'bad_stamp');
+  assert.match(future?.detail ?? '', /stamp .* is 31536000\.000 s ahead of the clock .*, limit 1 s/);
+  const past = s.accept('joint_states', 'sensor_msgs/msg/JointState', jointState(now - 3600n * 1_000_000_000n, J, [9, 9]), now);
+  assert.equal(past?.reason, 'bad_stamp');
+  assert.match(past?.detail ?? '', /3600\.000 s behind the clock/);
+  for (let k = 1n; k <= 3n; k++) {
+    const t = now + k * 100n * MS;
+    assert.equal(s.accept('joint_states', 'sensor_msgs/msg/JointState', jointState(t, J, [Number(k), 0]), t + MS), null, `joint message ${k}`);
+    assert.equal(s.accept('object_pose', 'geometry_msgs/msg/PoseStamped', pose(t, 1, 2, 0), t + MS), null);
+  }
+  const state = new Float32Array(10);
+  assert.deepEqual(s.assemble(now + 300n * MS, 0.5, state, null), { ok: true, tObsNs: now + 300n * MS });
+  assert.equal(state[5], 3);
+});
+
+test('held state expires when the clock goes back (simulation reset): the next message is taken, not refused as older', () => {
+  const s = store();
+  const state = new Float32Array(10);
+  for (const t of [10_000n * MS, 10_100n * MS]) {
+    s.accept('joint_states', 'sensor_msgs/msg/JointState', jointState(t, J, [1, 1]), t);
+    s.accept('object_pose', 'geometry_msgs/msg/PoseStamped', pose(t, 1, 1, 0), t);
+  }
+  // the clock restarts at 2 s: everything held is now 8 s in the future of the clock
+  const t = 2_000n * MS;
+  assert.equal(s.accept('joint_states', 'sensor_msgs/msg/JointState', jointState(t, J, [7, 8]), t), null);
+  assert.equal(s.accept('object_pose', 'geometry_msgs/msg/PoseStamped', pose(t, 5, 6, 0), t), null);
+  assert.deepEqual(s.assemble(t, 0.5, state, null), { ok: true, tObsNs: t });
+  assert.deepEqual([...state.subarray(5, 9)], [7, 8, 5, 6]);
+  assert.deepEqual([...state.subarray(0, 4)], [7, 8, 5, 6]); // padding from the new sample, none from before the reset
+});
+
+test('the skew limit is an option of the store (maxStampSkewSec)', () => {
+  const s = new ObservationStore(testPolicySpec(), { bufferSize: 8, maxStampSkewSec: 0.05 });
+  assert.equal(s.accept('object_pose', 'geometry_msgs/msg/PoseStamped', pose(100n * MS, 1, 2, 0), 40n * MS)?.reason, 'bad_stamp');
+  assert.equal(s.accept('object_pose', 'geometry_msgs/msg/PoseStamped', pose(100n * MS, 1, 2, 0), 60n * MS), null);
+});
