@@ -109,3 +109,43 @@ def test_bad_action_shape_is_reported():
 
     with pytest.raises(ValueError, match=r"returned shape \(1, 8, 2\), expected \(1, 16, 2\)"):
         run_episodes(Bad(), [0], env_factory=lambda: ScriptedEnv({}, {}))
+
+
+def _scores(results):
+    return [(r.seed, r.score, r.success, r.n_steps, r.n_policy_calls) for r in results]
+
+
+@pytest.mark.parametrize("batch, sizes", [
+    (1, [1] * 15),
+    (2, [2, 2, 2, 2, 2, 2, 1, 1, 1]),  # slots refilled as soon as an episode ends
+    (3, [3, 3, 3, 3, 1, 1, 1]),
+])
+def test_lockstep_batch_refills_slots_and_leaves_results_unchanged(batch, sizes):
+    seeds = [20, 21, 22, 23, 24]
+    done_at = {20: 8, 21: 30, 22: 9, 23: 17, 24: 40}  # 1, 4, 2, 3, 5 policy calls
+    rewards = {s: [0.1 * (s - 19), 0.05] for s in seeds}
+    _, _, ref = _run(seeds, rewards=rewards, done_at=done_at)
+    policy = RecordingPolicy()
+    results = run_episodes(policy, seeds, EvalProtocol(), lockstep_batch=batch,
+                           env_factory=lambda: ScriptedEnv(rewards, done_at))
+    assert _scores(results) == _scores(ref)
+    assert [len(state) for state, _ in policy.calls] == sizes
+    rngs = {s: np.random.default_rng(s) for s in seeds}  # each row's noise: the next draw of its own stream
+    for state, noise in policy.calls:
+        for b, seed in enumerate(state[:, -1, 1].astype(int)):
+            np.testing.assert_array_equal(noise[b], rngs[seed].standard_normal((1, 16, 2)).astype(np.float32))
+
+
+def test_lockstep_batch_must_be_positive():
+    with pytest.raises(ValueError, match="lockstep_batch must be >= 1.*got 0"):
+        run_episodes(RecordingPolicy(), [0], lockstep_batch=0, env_factory=lambda: ScriptedEnv({}, {}))
+
+
+def test_aggregate_reports_standard_errors():
+    _, _, results = _run([1, 2, 3], rewards={1: [0.2], 2: [0.4], 3: [0.9]}, done_at={3: 1})
+    agg = aggregate(results)
+    scores = np.array([0.2, 0.4, 0.9])
+    assert agg["mean_score"] == pytest.approx(scores.mean())
+    assert agg["mean_score_se"] == pytest.approx(scores.std(ddof=1) / np.sqrt(3))
+    assert agg["success_rate"] == pytest.approx(1 / 3)
+    assert agg["success_rate_se"] == pytest.approx(np.array([0, 0, 1.0]).std(ddof=1) / np.sqrt(3))

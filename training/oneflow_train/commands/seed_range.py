@@ -1,19 +1,51 @@
-"""Parse seed / episode ranges: "100000:100050" (half-open), "0-5" (inclusive), "3", or "0,4,9"."""
+"""Seed sets of the evaluation protocol (the one place they are defined) and the range parser that resolves them.
+
+| name   | seeds (half-open)  | role |
+|--------|--------------------|------|
+| `val`  | 200000:200200      | every choice: snapshots, hyper-parameters, ablation winners, early stopping |
+| `test` | 100000:100050      | DP's 50 test seeds: reported, never selected on |
+| `wide` | 100000:100500      | the wide test: 500 episodes reported beside `test` for every headline row |
+
+`wide` contains `test` (its first 50 seeds). `val` is disjoint from both and from DP's train seeds 0..205.
+"""
 from __future__ import annotations
+
+SEED_SETS: dict[str, str] = {
+    "val": "200000:200200",
+    "test": "100000:100050",
+    "wide": "100000:100500",
+}
 
 
 def parse_range(text: str) -> list[int]:
+    """Seeds from a set name (`val`, `test`, `wide`), "100000:100050" (half-open), "0-5" (inclusive), "3", or
+    comma-separated parts of any of these ("0,4,9", "test,200000:200010"). Order is kept; duplicates are an error."""
     out: list[int] = []
     for part in text.split(","):
         part = part.strip()
-        if ":" in part:
+        if part in SEED_SETS:
+            out.extend(parse_range(SEED_SETS[part]))
+        elif ":" in part:
             a, b = part.split(":")
             out.extend(range(int(a), int(b)))
         elif "-" in part[1:]:
             a, b = part.rsplit("-", 1)
             out.extend(range(int(a), int(b) + 1))
         elif part:
-            out.append(int(part))
+            try:
+                out.append(int(part))
+            except ValueError:
+                raise ValueError(f"seed range part {part!r} in {text!r} is neither an integer, a:b, a-b nor one of "
+                                 f"the named sets {sorted(SEED_SETS)}") from None
     if not out:
-        raise ValueError(f"empty range {text!r}; use e.g. 100000:100050")
+        raise ValueError(f"empty range {text!r}; use a named set {sorted(SEED_SETS)} or e.g. 100000:100050")
+    if len(set(out)) != len(out):
+        dup = sorted({s for s in out if out.count(s) > 1})
+        raise ValueError(f"seed range {text!r} repeats seeds {dup[:5]}{'...' if len(dup) > 5 else ''}")
     return out
+
+
+def describe(text: str) -> str:
+    """The range text with named sets expanded, e.g. "wide" -> "wide (100000:100500)", for result JSONs and logs."""
+    return ", ".join(f"{p.strip()} ({SEED_SETS[p.strip()]})" if p.strip() in SEED_SETS else p.strip()
+                     for p in text.split(",") if p.strip())

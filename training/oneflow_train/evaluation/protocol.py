@@ -1,19 +1,21 @@
-"""DP's Push-T protocol (`pusht_*_runner.py` + `MultiStepWrapper`), with all episodes of a worker in lockstep.
+"""DP's Push-T protocol (`pusht_*_runner.py` + `MultiStepWrapper`), with a worker's episodes in lockstep.
 
 Per episode: reset(seed) (legacy set-state order); each policy call sees the last To observations (the first call
 repeats the reset observation); the evaluator executes action[:, To-1 : To-1+Ta] one env step at a time and stops
 the episode at the first step with coverage > 0.95 or after max_steps env steps. Score = max over executed steps of
-clip(coverage/0.95, 0, 1); success = coverage > 0.95 reached. Active episodes share one `predict` call per round.
+clip(coverage/0.95, 0, 1); success = coverage > 0.95 reached. Active episodes share one `predict` call per round
+(at most `lockstep_batch` of them; a finished episode's slot goes to the next pending seed).
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Callable, Sequence
 
 import numpy as np
 
 from ..env.pusht_env import PushTEnv
 from .policy_api import check_policy
+from .stats import mean_se
 
 
 @dataclass(frozen=True)
@@ -59,28 +61,43 @@ def run_episodes(
     on_done: Callable[[EpisodeResult], None] | None = None,
     frames_out: dict[int, list] | None = None,
     frame_size: int = 192,
+    lockstep_batch: int | None = None,
 ) -> list[EpisodeResult]:
-    """Run one episode per seed, all in lockstep; returns results in seed order.
+    """Run one episode per seed in lockstep; returns results in seed order.
 
+    lockstep_batch: at most this many episodes share a `predict` call (None = all seeds at once). When an episode
+    finishes, the next pending seed starts in its place, so the batch stays full until the seeds run out. Results
+    do not depend on it: each episode owns its env and its noise generator.
     env_factory builds an env with reset(seed)->obs, step(a)->(obs, reward, done, info), render(size)->uint8 HWC
     (tests inject a scripted one). frames_out, when given, receives per-seed rendered frames (for GIFs).
     """
     check_policy(policy)
+    if lockstep_batch is not None and lockstep_batch < 1:
+        raise ValueError(f"lockstep_batch must be >= 1 (or None for all seeds at once), got {lockstep_batch}")
     To, Ta = policy.n_obs_steps, policy.n_action_steps
     make_env = env_factory or (lambda: PushTEnv(legacy=True, render_size=protocol.render_size))
     seeds = [int(s) for s in seeds]
-    envs = [make_env() for _ in seeds]
-    rngs = [np.random.default_rng(s) for s in seeds]
+    n = len(seeds)
+    envs: list = [None] * n
+    rngs: list = [None] * n
     results = [EpisodeResult(seed=s) for s in seeds]
-    states: list[list[np.ndarray]] = []
-    images: list[list[np.ndarray]] = []
-    for env, seed in zip(envs, seeds):
-        states.append([np.asarray(env.reset(seed=seed), np.float32)])
-        images.append([env.render(protocol.render_size)] if policy.uses_image else [])
+    states: list[list[np.ndarray]] = [[] for _ in seeds]
+    images: list[list[np.ndarray]] = [[] for _ in seeds]
+
+    def start(i: int) -> None:
+        envs[i], rngs[i] = make_env(), np.random.default_rng(seeds[i])
+        states[i].append(np.asarray(envs[i].reset(seed=seeds[i]), np.float32))
+        if policy.uses_image:
+            images[i].append(envs[i].render(protocol.render_size))
         if frames_out is not None:
-            frames_out[seed] = [env.render(frame_size)]
+            frames_out[seeds[i]] = [envs[i].render(frame_size)]
+
     context = bool(getattr(policy, "needs_episode_context", False))
-    active = list(range(len(seeds)))
+    pending = iter(range(n))
+    first = n if lockstep_batch is None else lockstep_batch
+    active = [i for _, i in zip(range(first), pending)]  # range first, so zip never draws a seed it then drops
+    for i in active:
+        start(i)
     while active:
         state = np.stack([_stack_last(states[i], To) for i in active]).astype(np.float32)  # (B, To, 5)
         image = np.stack([_stack_last(images[i], To) for i in active]) if policy.uses_image else None
@@ -119,8 +136,13 @@ def run_episodes(
                     break
             if finished:
                 res.score = max(res.rewards) if res.rewards else 0.0
+                envs[i], rngs[i], states[i], images[i] = None, None, [], []  # free the slot
                 if on_done is not None:
                     on_done(res)
+                refill = next(pending, None)
+                if refill is not None:
+                    start(refill)
+                    still_active.append(refill)
             else:
                 still_active.append(i)
         active = still_active
@@ -128,10 +150,14 @@ def run_episodes(
 
 
 def aggregate(results: Sequence[EpisodeResult]) -> dict:
-    scores = np.array([r.score for r in results], dtype=float)
+    """Mean score and success rate over the episodes, each with its standard error (`stats.mean_se`)."""
+    mean, mean_se_ = mean_se([r.score for r in results])
+    rate, rate_se = mean_se([float(r.success) for r in results])
     return {
-        "mean_score": float(scores.mean()) if len(scores) else float("nan"),
-        "success_rate": float(np.mean([r.success for r in results])) if results else float("nan"),
+        "mean_score": mean,
+        "mean_score_se": mean_se_,
+        "success_rate": rate,
+        "success_rate_se": rate_se,
         "n_episodes": len(results),
         "per_seed": {str(r.seed): r.score for r in results},
     }

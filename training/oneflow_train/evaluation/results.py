@@ -1,4 +1,5 @@
-"""Assemble the evaluation JSON: test-seed aggregate at the top level, train seeds under "train"."""
+"""Assemble the evaluation JSON: test-seed aggregate (mean and success rate, each with its standard error) at the top
+level, train seeds under "train"."""
 from __future__ import annotations
 
 from typing import Sequence
@@ -13,7 +14,7 @@ def summarize(episodes: list[dict]) -> dict:
 
 def build_result(*, policy, policy_args, test_seeds_text, test_seeds: Sequence[int], train_seeds_text,
                  train_seeds: Sequence[int], episodes: list[dict], protocol: EvalProtocol, workers: int,
-                 wall_s: float, command: str | None, python: str) -> dict:
+                 wall_s: float, command: str | None, python: str, run_extra: dict | None = None) -> dict:
     by_seed = {e["seed"]: e for e in episodes}
 
     def group(seeds):
@@ -24,7 +25,9 @@ def build_result(*, policy, policy_args, test_seeds_text, test_seeds: Sequence[i
         "policy": policy,
         "policy_args": policy_args,
         "mean_score": test["mean_score"],
+        "mean_score_se": test["mean_score_se"],
         "success_rate": test["success_rate"],
+        "success_rate_se": test["success_rate_se"],
         "n_episodes": test["n_episodes"],
         "seeds": test_seeds_text,
         "per_seed": test["per_seed"],
@@ -34,5 +37,6 @@ def build_result(*, policy, policy_args, test_seeds_text, test_seeds: Sequence[i
     result["protocol"] = protocol.to_dict()
     result["episodes"] = [{k: v for k, v in by_seed[s].items() if k != "rewards"}
                           for s in list(test_seeds) + [s for s in train_seeds if s not in set(test_seeds)]]
-    result["run"] = {"workers": workers, "wall_s": round(wall_s, 2), "command": command, "python": python}
+    result["run"] = {"workers": workers, **(run_extra or {}), "wall_s": round(wall_s, 2), "command": command,
+                     "python": python}
     return result

@@ -6,12 +6,12 @@ predicted chunk is filed under its episode. Episodes are spread over spawned wor
 """
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 from typing import Any, Sequence
 
 import numpy as np
 
+from ..evaluation.stats import mean_se
 from .coherence import chunk_boundary_discontinuity, jerk, within_chunk_smoothness
 
 
@@ -41,8 +41,9 @@ def _episode_coherence(chunks: list[np.ndarray], n_steps: int, To: int, Ta: int)
             "boundary_px": d["raw"], "median_step_px": d["median_step"], "smoothness": within_chunk_smoothness(c)}
 
 
-def _worker(spec: str, policy_args: dict, seeds: list[int], threads: int, queue) -> None:
-    os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+def _worker(spec: str, policy_args: dict, seeds: list[int], threads: int, report) -> None:
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(threads)
     try:
         import torch
         torch.set_num_threads(threads)
@@ -55,38 +56,28 @@ def _worker(spec: str, policy_args: dict, seeds: list[int], threads: int, queue)
             d = r.to_dict()
             d.update(_episode_coherence(rec.chunks[r.seed], r.n_steps, rec.n_obs_steps, rec.n_action_steps))
             out.append(d)
-        queue.put(("ok", out))
+        report("end", out)
     except BaseException:  # noqa: BLE001 — report to the parent
         import traceback
-        queue.put(("error", traceback.format_exc()))
+        report("error", traceback.format_exc())
 
 
 def rollouts_with_coherence(spec: str, seeds: Sequence[int], policy_args: dict[str, Any] | None = None,
-                            workers: int = 2) -> dict[str, Any]:
-    """Evaluate a checkpoint/ONNX spec on `seeds`; returns the protocol aggregate plus mean coherence metrics."""
+                            workers: int = 2, threads_per_worker: int = 1) -> dict[str, Any]:
+    """Evaluate a checkpoint/ONNX spec on `seeds`; returns the protocol aggregate plus mean coherence metrics.
+
+    threads_per_worker defaults to 1: on a shared CPU more threads oversubscribe (docs/oneflow.md §3)."""
+    from ..evaluation.worker_pool import run_workers
+
     seeds = [int(s) for s in seeds]
     workers = max(1, min(workers, len(seeds)))
-    threads = 1  # one torch thread per worker: on a shared CPU more threads oversubscribe (docs/oneflow.md §3)
-    ctx = mp.get_context("spawn")
-    queue = ctx.Queue()
-    procs = [ctx.Process(target=_worker, args=(spec, dict(policy_args or {}), seeds[w::workers], threads, queue),
-                         daemon=True) for w in range(workers)]
-    for p in procs:
-        p.start()
-    episodes, error = [], None
-    for _ in procs:
-        kind, payload = queue.get()
-        if kind == "ok":
-            episodes.extend(payload)
-        else:
-            error = payload
-    for p in procs:
-        p.join()
-    if error:
-        raise RuntimeError(f"rollout worker failed:\n{error}")
+    shares = [(spec, dict(policy_args or {}), seeds[w::workers], threads_per_worker) for w in range(workers)]
+    episodes = [e for end in run_workers(_worker, shares, lambda *_: None) for e in end]
     episodes.sort(key=lambda e: seeds.index(e["seed"]))
     mean = lambda k: float(np.nanmean([e[k] for e in episodes]))  # noqa: E731
-    return {"mean_score": mean("score"), "success_rate": float(np.mean([e["success"] for e in episodes])),
+    score, score_se = mean_se([e["score"] for e in episodes])
+    rate, rate_se = mean_se([float(e["success"]) for e in episodes])
+    return {"mean_score": score, "mean_score_se": score_se, "success_rate": rate, "success_rate_se": rate_se,
             "n_episodes": len(episodes), "jerk_mean_px_s3": mean("jerk_mean"), "jerk_rms_px_s3": mean("jerk_rms"),
             "boundary_discontinuity_norm": mean("boundary_norm"), "boundary_discontinuity_px": mean("boundary_px"),
             "within_chunk_smoothness_px2": mean("smoothness"), "per_seed": {str(e["seed"]): e["score"] for e in episodes},
