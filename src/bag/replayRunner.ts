@@ -5,7 +5,10 @@
 //   everything (inputs copied raw, outputs at log time t) ──► output bag
 //
 // Messages with log time ≤ t are delivered before tick t. Ticks start once every required source can fill the
-// To-frame window (first message + (To−1)·obs interval) and stop at the last input message. The output bag is a
+// To-frame window (first message + (To−1)·obs interval) and stop at the last input message. The grid is bounded by
+// the data: log times split into runs wherever nothing was logged for `outlierGapSec` (default 60 s), the run with
+// the most messages is replayed, and every message outside it (one JointState logged a year late, or at t≈0) is
+// skipped — neither delivered nor copied — and counted as `log_time_outlier` with its topic and time. The output bag is a
 // pure function of (input bag, model, seed) as long as no deadline is missed (after a miss the replay waits out the
 // real control period, so a slow model is judged on real time): the simulated clock does not advance during inference, so the
 // ActionChunk `inference_time_sec` written there is 0 unless `wallTimes` asks for the measured value — measured
@@ -18,7 +21,8 @@ import type { BagWriter } from './bagWriter.js';
 import { BagError, formatNs } from './errors.js';
 import { ProblemLog, StampMonitor, type InputProblem } from './inputMonitor.js';
 import { CommandRmse, summariseLatency, type LatencySummary } from './replayStats.js';
-import { Pacer, SimClock, periodNs, tickTimes } from './simClock.js';
+import { dataSpan } from './dataSpan.js';
+import { Pacer, SimClock, periodNs } from './simClock.js';
 
 export const TELEOP_TOPIC = '/teleop/action';
 
@@ -35,6 +39,8 @@ export interface ReplayOptions {
   out?: BagWriter | null;
   /** A header-stamp step longer than this on an input topic is reported as a gap, s. */
   gapSec?: number;
+  /** Log times further than this from the rest of the bag are outliers (skipped, counted), s; default 60. */
+  outlierGapSec?: number;
   /** Keep the measured inference time in the output bag (the bag is then no longer bit-identical run to run). */
   wallTimes?: boolean;
   /** Recorded demonstrator commands (sensor_msgs/JointState, positions by action name); default /teleop/action. */
@@ -144,17 +150,36 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   const copied = out === null ? new Set<string>() : await copyTopics(bag, out, node, problems);
   const monitor = new StampMonitor(problems, opts.gapSec ?? 2.5 / node.config.controlRateHz);
 
-  // Tick schedule on the bag clock.
-  const firstByTopic = new Map<string, bigint>();
-  let lastInputNs = -1n;
-  for await (const m of bag.messages([...required.keys()])) {
-    if (!firstByTopic.has(m.topic)) firstByTopic.set(m.topic, m.logTimeNs);
-    if (m.logTimeNs > lastInputNs) lastInputNs = m.logTimeNs;
+  // Tick schedule on the bag clock, over the main run of log times only.
+  const span = await dataSpan(bag, new Set(required.keys()), BigInt(Math.round((opts.outlierGapSec ?? 60) * 1e9)));
+  const firstByTopic = span.firstByTopic;
+  for (const topic of required.keys()) {
+    if (!firstByTopic.has(topic)) {
+      throw new ReplayInputError(
+        `bag ${bag.path}: no message on ${topic} within the replayed data (${formatNs(span.startNs)} … ${formatNs(span.endNs)}, ` +
+          `the longest run of log times without a ${opts.outlierGapSec ?? 60} s pause)`,
+      );
+    }
   }
   const windowNs = BigInt(Math.round((node.spec.nObsSteps - 1) * node.spec.obsIntervalSec * 1e9));
   const firstTick = [...firstByTopic.values()].reduce((a, b) => (a > b ? a : b)) + windowNs;
   const period = periodNs(node.config.controlRateHz);
-  const ticks = [...tickTimes(firstTick, lastInputNs, period)];
+  const nTicks = span.lastInputNs < firstTick ? 0 : Number((span.lastInputNs - firstTick) / period) + 1;
+  const tickAt = (i: number): bigint => firstTick + BigInt(i) * period;
+  const outlier = (m: BagMessage): boolean => {
+    if (m.logTimeNs >= span.startNs && m.logTimeNs <= span.endNs) return false;
+    const before = m.logTimeNs < span.startNs;
+    const byNs = before ? span.startNs - m.logTimeNs : m.logTimeNs - span.endNs;
+    problems.add({
+      kind: 'log_time_outlier',
+      topic: m.topic,
+      timeNs: m.logTimeNs,
+      message:
+        `${m.topic} at ${formatNs(m.logTimeNs)}: log time is ${formatNs(byNs)} ${before ? 'before' : 'after'} the replayed data ` +
+        `(${formatNs(span.startNs)} … ${formatNs(span.endNs)}); skipped`,
+    });
+    return true;
+  };
 
   const perTopic: Record<string, number> = {};
   const rejected: Record<string, number> = {};
@@ -174,6 +199,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   let state: string = node.state;
 
   const deliver = async (m: BagMessage): Promise<void> => {
+    if (outlier(m)) return;
     perTopic[m.topic] = (perTopic[m.topic] ?? 0) + 1;
     if (out !== null && copied.has(m.topic)) await out.writeRaw(m.topic, m.logTimeNs, m.data, m.publishTimeNs);
     const isInput = required.has(m.topic);
@@ -206,12 +232,12 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   let next = await it.next();
   let interrupted = false;
   let ran = 0;
-  for (let i = 0; i < ticks.length; i++) {
+  for (let i = 0; i < nTicks; i++) {
     if (opts.shouldStop?.() === true) {
       interrupted = true;
       break;
     }
-    const t = ticks[i]!;
+    const t = tickAt(i);
     while (next.done !== true && next.value.logTimeNs <= t) {
       await deliver(next.value);
       next = await it.next();
@@ -249,7 +275,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
       if (out !== null) await out.write(node.config.topics.jointTrajectory, 'trajectory_msgs/msg/JointTrajectory', t, report.trajectory);
     }
     for (const p of pendingTeleop.splice(0)) rmse?.onRecorded(p.ns, p.msg);
-    opts.onTick?.(i + 1, ticks.length, report);
+    opts.onTick?.(i + 1, nTicks, report);
   }
   while (!interrupted && next.done !== true) {
     await deliver(next.value);
@@ -262,8 +288,8 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     bag: bag.path,
     model: { name: node.spec.name, method: node.spec.method, model_id: node.spec.modelId },
     bag_start_ns: startNs.toString(),
-    first_tick_ns: ticks.length > 0 ? ticks[0]!.toString() : null,
-    simulated_sec: ran > 0 ? Number(ticks[ran - 1]! - ticks[0]!) / 1e9 : 0,
+    first_tick_ns: nTicks > 0 ? firstTick.toString() : null,
+    simulated_sec: ran > 0 ? Number(tickAt(ran - 1) - firstTick) / 1e9 : 0,
     ticks: { total: ran, by_outcome: byOutcome, first_not_ok: firstNotOk },
     published: { chunks, fallback_chunks: fallbackChunks, trajectories },
     latency: { inference: summariseLatency(inferenceSec), tick: summariseLatency(tickSec) },
