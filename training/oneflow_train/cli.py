@@ -17,6 +17,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "train-teacher": ("train_teacher", "train a Diffusion Policy (DDPM) teacher"),
     "distill": ("distill", "distill a teacher into a one-step OneFlow-DP student"),
     "match": ("match", "student vs teacher: coverage, coherence and distribution match"),
+    "compare": ("compare", "paired difference B - A of two evaluations on their common seeds"),
+    "merge": ("merge", "merge result JSONs evaluated on disjoint seed chunks"),
     "export": ("export", "export a checkpoint as one self-contained ONNX policy"),
     "bags": ("bags", "convert dataset episodes into rosbag2 MCAP bags"),
     "flops": ("flops", "count FLOPs per inference of a checkpoint with forward hooks"),
