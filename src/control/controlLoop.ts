@@ -144,6 +144,7 @@ export class ControlLoop {
       return { outcome: 'deadline_miss', detail: `no action within ${budget.toFixed(6)} s (${why})`, fresh: null, inferenceSec: null, observationNs };
     }
     if (result.kind === 'error') return { outcome: 'error', detail: result.message, fresh: null, inferenceSec: null, observationNs };
+    if (result.kind === 'invalid_output') return { outcome: 'invalid_output', detail: result.message, fresh: null, inferenceSec: null, observationNs };
     const Da = spec.actionNames.length;
     const invalid = validateAction(result.action, Da, spec.actionLow, spec.actionHigh);
     if (invalid !== null) return { outcome: 'invalid_output', detail: invalid, fresh: null, inferenceSec: result.inferenceSec, observationNs };

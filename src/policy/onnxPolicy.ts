@@ -1,16 +1,20 @@
 // PolicyRuntime over onnxruntime-node in a worker thread (adapter). `OnnxPolicy.create` reads the ONNX file's
-// contract with src/onnx (refusing a model that does not fit, before any session exists), starts the worker, which
-// loads and warms up the session, and resolves once it is ready. `infer` writes the inputs into shared memory, wakes
+// contract with src/onnx (refusing a model that does not fit, before any session exists), runs one inference in a
+// killable child process under the start timeout (probeModel.ts: a graph that never ends fails start-up; an output
+// whose real shape is not the declared one is a ModelContractError), then starts the worker, which loads and warms
+// up the session, and resolves once it is ready. Every call's output shape is checked again in the worker: a
+// mismatch is answered `invalid_output`, never with an action. `infer` writes the inputs into shared memory, wakes
 // the worker and waits with Atomics.waitAsync *with a timeout*: the main thread sees the deadline pass while the
 // worker still computes. While the worker is busy with a late call, new calls are answered `deadline_miss` (busy)
 // at once — one inference in flight at most, so memory is never written under the worker's feet.
 import { Worker } from 'node:worker_threads';
-import { InferenceWorkerError } from '../errors.js';
+import { InferenceWorkerError, ModelContractError } from '../errors.js';
 import { readOnnxModel } from '../onnx/readOnnxModel.js';
 import { validateContract, type PolicyExpectation } from '../onnx/contract.js';
 import type { InferenceResult, PolicyInput, PolicyRuntime } from './policyRuntime.js';
-import { specFromMetadata, tensorSizes, type PolicySpec } from './policySpec.js';
-import { CTRL, sharedTensors, type SharedTensors } from './sharedTensors.js';
+import { specFromMetadata, tensorShapes, tensorSizes, type PolicySpec } from './policySpec.js';
+import { probeModel } from './probeModel.js';
+import { CTRL, STATUS, sharedTensors, type SharedTensors } from './sharedTensors.js';
 import type { WorkerData, WorkerFailed, WorkerReady } from './onnxWorker.js';
 
 export type OnnxPolicyOptions = {
@@ -23,7 +27,7 @@ export type OnnxPolicyOptions = {
   readonly warmupRuns?: number;
   /** Extra contract checks against the node's configuration (src/onnx/contract.ts). */
   readonly expectation?: PolicyExpectation;
-  /** Give up start-up after this long, s (default 120). */
+  /** Give up start-up after this long, s (default 120): the probe's one inference plus the worker's load and warm-up. */
   readonly startTimeoutSec?: number;
 };
 
@@ -59,25 +63,20 @@ export class OnnxPolicy implements PolicyRuntime {
     const spec = specFromMetadata(meta, file.sha256.slice(0, 16));
     const sizes = tensorSizes(spec);
     const shared = sharedTensors(sizes);
-    const To = spec.nObsSteps;
-    const data: WorkerData = {
-      modelPath: options.modelPath,
-      intraOpThreads: options.intraOpThreads ?? 1,
-      interOpThreads: options.interOpThreads ?? 1,
-      warmupRuns: options.warmupRuns ?? 5,
-      layout: sizes,
-      shapes: {
-        state: [1, To, spec.stateNames.length],
-        image: spec.image === null ? null : [1, To, spec.image.height, spec.image.width, 3],
-        noise: [...spec.noiseShape],
-        action: [1, spec.horizon, spec.actionNames.length],
-      },
-      buffer: shared.buffer,
-    };
+    const shapes = tensorShapes(spec);
+    const threads = { intraOpThreads: options.intraOpThreads ?? 1, interOpThreads: options.interOpThreads ?? 1 };
+    const timeoutSec = options.startTimeoutSec ?? 120;
+    const startNs = process.hrtime.bigint();
+    const probe = await probeModel({ modelPath: options.modelPath, threads, shapes }, timeoutSec);
+    if (probe.type === 'failed') throw new InferenceWorkerError(`inference worker failed to start: ${probe.message} [model=${options.modelPath}]`);
+    if (probe.problem !== null) {
+      throw new ModelContractError([{ field: 'output.action.shape', expected: shapes.action, found: probe.outputDims ?? 'missing' }], options.modelPath);
+    }
+    const data: WorkerData = { modelPath: options.modelPath, ...threads, warmupRuns: options.warmupRuns ?? 5, layout: sizes, shapes, buffer: shared.buffer };
     const worker = new Worker(new URL('./onnxWorker.js', import.meta.url), { workerData: data });
-    const timeoutMs = (options.startTimeoutSec ?? 120) * 1000;
+    const leftMs = Math.max(0, timeoutSec * 1000 - Number(process.hrtime.bigint() - startNs) / 1e6);
     const ready = await new Promise<WorkerReady>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new InferenceWorkerError(`inference worker not ready after ${timeoutMs / 1000} s [model=${options.modelPath}]`)), timeoutMs);
+      const timer = setTimeout(() => reject(new InferenceWorkerError(`inference worker not ready after ${timeoutSec} s (start timeout) [model=${options.modelPath}]`)), leftMs);
       worker.once('message', (m: WorkerReady | WorkerFailed) => {
         clearTimeout(timer);
         if (m.type === 'ready') resolve(m);
@@ -88,7 +87,9 @@ export class OnnxPolicy implements PolicyRuntime {
         reject(new InferenceWorkerError(`inference worker crashed at start-up: ${err.message} [model=${options.modelPath}]`, { cause: err }));
       });
     }).catch(async (err: unknown) => {
-      await worker.terminate();
+      // A worker stuck in native code never exits; do not wait for it forever (the probe made that unlikely).
+      await Promise.race([worker.terminate(), new Promise((r) => setTimeout(r, 2000).unref())]);
+      worker.unref();
       throw err;
     });
     return new OnnxPolicy(spec, worker, shared, ready.warmupSec);
@@ -116,9 +117,10 @@ export class OnnxPolicy implements PolicyRuntime {
     if (outcome === 'timed-out' && Atomics.load(ctrl, CTRL.DONE) !== request) {
       return { kind: 'deadline_miss', elapsedSec: Number(process.hrtime.bigint() - t0) / 1e9, busy: true };
     }
-    if (Atomics.load(ctrl, CTRL.STATUS) !== 0) {
-      const n = Atomics.load(ctrl, CTRL.ERROR_LENGTH);
-      return { kind: 'error', message: `onnxruntime: ${decoder.decode(shared.errorText.slice(0, n))}` };
+    const status = Atomics.load(ctrl, CTRL.STATUS);
+    if (status !== STATUS.OK) {
+      const message = decoder.decode(shared.errorText.slice(0, Atomics.load(ctrl, CTRL.ERROR_LENGTH)));
+      return status === STATUS.INVALID_OUTPUT ? { kind: 'invalid_output', message } : { kind: 'error', message: `onnxruntime: ${message}` };
     }
     return { kind: 'ok', action: shared.action, inferenceSec: shared.timing[0]! };
   }

@@ -17,6 +17,8 @@ export type InferenceResult =
   | { readonly kind: 'ok'; readonly action: Float32Array; readonly inferenceSec: number }
   /** No result within the budget. The runtime may still be computing (`busy`), and refuses new calls until done. */
   | { readonly kind: 'deadline_miss'; readonly elapsedSec: number; readonly busy: boolean }
+  /** The runtime refused its own output (e.g. shape other than the contract's [1, Ha, Da]); no action is given. */
+  | { readonly kind: 'invalid_output'; readonly message: string }
   | { readonly kind: 'error'; readonly message: string };
 
 export interface PolicyRuntime {

@@ -65,3 +65,16 @@ export function tensorSizes(spec: PolicySpec): { state: number; image: number; n
   const noise = spec.noiseShape.reduce((a, b) => a * b, 1);
   return { state: spec.nObsSteps * spec.stateNames.length, image, noise, action: spec.horizon * spec.actionNames.length };
 }
+
+/** The four ONNX tensor shapes of a policy (design.md §2); `image` null for state-only policies. */
+export type PolicyShapes = { readonly state: readonly number[]; readonly image: readonly number[] | null; readonly noise: readonly number[]; readonly action: readonly number[] };
+
+export function tensorShapes(spec: PolicySpec): PolicyShapes {
+  const To = spec.nObsSteps;
+  return {
+    state: [1, To, spec.stateNames.length],
+    image: spec.image === null ? null : [1, To, spec.image.height, spec.image.width, 3],
+    noise: [...spec.noiseShape],
+    action: [1, spec.horizon, spec.actionNames.length],
+  };
+}

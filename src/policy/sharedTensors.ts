@@ -7,12 +7,20 @@ export const CTRL = {
   REQUEST: 0,
   /** Set by the worker to the request number it has finished. */
   DONE: 1,
-  /** 0 ok, 1 error (message in `errorText`). */
+  /** One of STATUS (message in `errorText` unless OK). */
   STATUS: 2,
   /** Set to 1 to make the worker exit at its next wake-up. */
   STOP: 3,
   /** Byte length of the UTF-8 error text. */
   ERROR_LENGTH: 4,
+} as const;
+/** Values of ctrl[CTRL.STATUS] after a run. */
+export const STATUS = {
+  OK: 0,
+  /** onnxruntime failed (message: its error). */
+  ERROR: 1,
+  /** The run's output breaks the contract, e.g. a shape other than the declared one (message: what and how). */
+  INVALID_OUTPUT: 2,
 } as const;
 const CTRL_INTS = 8;
 const ERROR_BYTES = 1024;
