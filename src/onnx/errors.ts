@@ -21,7 +21,9 @@ export type ContractMismatch = {
 };
 
 function show(value: unknown): string {
-  return typeof value === 'string' ? `'${value}'` : JSON.stringify(value) ?? String(value);
+  if (typeof value === 'string') return `'${value}'`;
+  if (typeof value === 'number') return String(value); // Infinity and NaN too (JSON.stringify would say null)
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)) ?? String(value);
 }
 
 /** Formats a mismatch the way every contract error reads: field, expected, found. */

@@ -109,7 +109,7 @@ describe('parsePolicyMetadata', () => {
     ['zero calls', (o) => (o.network_calls_per_inference = 0), 'metadata.network_calls_per_inference'],
     ['missing observation', (o) => delete o.observation, 'metadata.observation'],
     ['sources length', (o) => o.observation.state.sources.pop(), 'metadata.observation.state.sources'],
-    ['unknown source', (o) => (o.observation.state.sources[0] = 'lidar'), 'metadata.observation.state.sources'],
+    ['unknown source', (o) => (o.observation.state.sources[0] = 'lidar'), 'metadata.observation.state.sources[0]'],
     ['negative interval', (o) => (o.observation.obs_interval_s = -0.1), 'metadata.observation.obs_interval_s'],
     ['n_action_steps > horizon', (o) => (o.action.n_action_steps = 17), 'metadata.action.n_action_steps'],
     ['low >= high', (o) => (o.action.low = [600, 0]), 'metadata.action.low[0]'],

@@ -1,7 +1,8 @@
 """The `oneflow.policy` metadata (ONNX policy contract, schema version 1; docs/contract.md) built in one place.
 
 Both the real exporter (`oneflow_train.export`) and the test-fixture script use `policy_metadata`, so every ONNX
-file that leaves Python carries the same JSON shape the TypeScript node validates (src/onnx/policyMetadata.ts).
+file that leaves Python carries the same JSON shape the TypeScript node validates: both sides check it against the
+one schema, `policy_metadata.schema.json` (oneflow_train.policy_contract), so export refuses what the node refuses.
 """
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-METADATA_KEY = "oneflow.policy"
-SCHEMA_VERSION = 1
-METHODS = ("ddpm", "ddim", "oneflow", "cp", "onedp", "vdd", "fixture")
+from .policy_contract import METADATA_KEY, policy_schema, validate_metadata
+
+SCHEMA_VERSION = policy_schema()["properties"]["schema_version"]["const"]
+METHODS = tuple(policy_schema()["properties"]["method"]["enum"])
 OPSET = 17
 
 # Push-T keypoint policies: agent position from /joint_states, block pose from /object_pose.
@@ -56,7 +58,7 @@ def policy_metadata(
     provenance: dict[str, Any] | None = None,
     eval_result: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The metadata dict for one exported policy (validated before it is returned)."""
+    """The metadata dict for one exported policy (validated before it is returned; ContractError otherwise)."""
     if image_hw is not None and state_names is None:
         state_names, state_sources = PUSHT_STATE_NAMES[:2], PUSHT_STATE_SOURCES[:2]  # image policies: agent only
     meta = {
@@ -88,24 +90,6 @@ def policy_metadata(
     return meta
 
 
-def validate_metadata(meta: dict[str, Any]) -> None:
-    """Raises ValueError naming the field, expected and found value (mirrors the TypeScript parser's checks)."""
-    def need(ok: bool, field: str, expected: Any, found: Any) -> None:
-        if not ok:
-            raise ValueError(f"metadata.{field}: expected {expected}, found {found!r}")
-
-    need(meta.get("schema_version") == SCHEMA_VERSION, "schema_version", SCHEMA_VERSION, meta.get("schema_version"))
-    need(meta.get("method") in METHODS, "method", "|".join(METHODS), meta.get("method"))
-    obs, act = meta["observation"], meta["action"]
-    need(len(obs["state"]["names"]) == len(obs["state"]["sources"]), "observation.state.sources",
-         f"{len(obs['state']['names'])} entries", len(obs["state"]["sources"]))
-    need(1 <= act["n_action_steps"] <= act["horizon"], "action.n_action_steps", f"1..{act['horizon']}", act["n_action_steps"])
-    shape = meta["noise"]["shape"]
-    need(len(shape) == 4 and shape[0] == 1 and shape[2] == act["horizon"] and shape[3] == len(act["names"]),
-         "noise.shape", f"[1, S, {act['horizon']}, {len(act['names'])}]", shape)
-    need(meta["network_calls_per_inference"] >= 1, "network_calls_per_inference", ">= 1", meta["network_calls_per_inference"])
-
-
 def attach_metadata(model: Any, meta: dict[str, Any]) -> None:
     """Writes the JSON into model.metadata_props["oneflow.policy"] (replacing an older entry)."""
     validate_metadata(meta)
@@ -113,4 +97,4 @@ def attach_metadata(model: Any, meta: dict[str, Any]) -> None:
     del model.metadata_props[:]
     model.metadata_props.extend(keep)
     entry = model.metadata_props.add()
-    entry.key, entry.value = METADATA_KEY, json.dumps(meta, sort_keys=False)
+    entry.key, entry.value = METADATA_KEY, json.dumps(meta, sort_keys=False, allow_nan=False)
