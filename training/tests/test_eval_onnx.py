@@ -36,5 +36,5 @@ def test_image_policy_runs_in_protocol():
 
 
 def test_missing_metadata_is_reported():
-    with pytest.raises(ValueError, match=r"no_metadata\.onnx: no metadata_props\['oneflow.policy'\]"):
+    with pytest.raises(ValueError, match=r'metadata_props\["oneflow.policy"\]: expected .* \[model=.*no_metadata\.onnx\]'):
         OnnxPolicy(_fixture("no_metadata.onnx"))
