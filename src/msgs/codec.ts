@@ -2,11 +2,16 @@
 // encapsulation header + XCDR1, exactly what @foxglove/rosmsg2-serialization reads and writes.
 import { parse } from '@foxglove/rosmsg';
 import { MessageReader, MessageWriter } from '@foxglove/rosmsg2-serialization';
+import { CdrBounds } from './cdrBounds.js';
 import { MESSAGE_DEFINITIONS, isKnownType } from './definitions.js';
 import type { MessageTypeName, MessageTypes } from './types.js';
+import { ERROR_CODES, OneflowError } from '../oneflowError.js';
 
-export class SchemaError extends Error {
-  override name = 'SchemaError';
+export class SchemaError extends OneflowError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ERROR_CODES.MSG_SCHEMA, message, options);
+    this.name = 'SchemaError';
+  }
 }
 
 /** Encoder/decoder for one message type, built from its ros2msg text. */
@@ -14,6 +19,7 @@ export class MessageCodec<T = unknown> {
   readonly typeName: string;
   readonly #reader: MessageReader<T>;
   readonly #writer: MessageWriter;
+  readonly #bounds: CdrBounds;
 
   constructor(typeName: string, definitionText: string) {
     let defs;
@@ -27,10 +33,16 @@ export class MessageCodec<T = unknown> {
     this.typeName = typeName;
     this.#reader = new MessageReader<T>(defs);
     this.#writer = new MessageWriter(defs);
+    this.#bounds = new CdrBounds(defs);
   }
 
-  /** Decode CDR bytes. Throws (with the type name and byte count) when the payload is shorter than the schema. */
+  /**
+   * Decode CDR bytes. Throws SchemaError (with the type name and byte count) when the payload is shorter than the
+   * schema or claims more elements than its bytes can hold — checked before anything is allocated (cdrBounds.ts).
+   */
   decode(bytes: Uint8Array): T {
+    const refused = this.#bounds.check(bytes);
+    if (refused !== null) throw new SchemaError(`cannot decode ${bytes.byteLength} bytes as ${this.typeName}: ${refused}`);
     try {
       return this.#reader.readMessage<T>(bytes);
     } catch (err) {
