@@ -28,6 +28,8 @@ export type LoopTick = {
   readonly inferenceSec: number | null;
   readonly observationNs: bigint | null;
   readonly detail: string;
+  /** Why a point due for publishing was withheld (outside the action bounds, e.g. an absurd measured joint), or null. */
+  readonly refused: string | null;
 };
 
 export type ControlLoopOptions = {
@@ -108,6 +110,7 @@ export class ControlLoop {
     const tailLeft = this.#plan !== null && dropDue(this.#plan, cutoff).rows > 0;
     const decision = this.watchdog.update(outcome, tailLeft);
     let published: LoopTick['published'] = null;
+    let refused: string | null = null;
     if (decision.publish === 'fresh') {
       if (fresh !== null) {
         this.#plan = fresh;
@@ -123,9 +126,17 @@ export class ControlLoop {
       const hold = this.#hold(nowNs);
       this.#plan = null;
       this.#ensemble.clear();
-      if (hold !== null) published = { kind: 'hold', chunk: hold };
+      if (typeof hold === 'string') refused = `hold not published: ${hold} (implausible, never commanded)`;
+      else if (hold !== null) published = { kind: 'hold', chunk: hold };
     }
-    return { tick, nowNs, outcome, from: decision.from, state: decision.to, published, inferred: inferNow, inferenceSec, observationNs, detail };
+    // The last gate: whatever is published — fresh, tail or hold — passes the contract's action bounds.
+    const outOfBounds = published === null ? null : validateAction(published.chunk.data, published.chunk.dims, this.#spec.actionLow, this.#spec.actionHigh);
+    if (outOfBounds !== null) {
+      refused = `${published!.kind} not published: ${outOfBounds}`;
+      published = null;
+    }
+    if (refused !== null) detail = detail === '' ? refused : `${detail}; ${refused}`;
+    return { tick, nowNs, outcome, from: decision.from, state: decision.to, published, inferred: inferNow, inferenceSec, observationNs, detail, refused };
   }
 
   async #infer(nowNs: bigint, cutoff: bigint): Promise<{ outcome: TickOutcome; detail: string; fresh: TimedChunk | null; inferenceSec: number | null; observationNs: bigint | null }> {
@@ -173,14 +184,21 @@ export class ControlLoop {
     return mode === 'temporal_ensembling' ? this.#ensemble.add(chunk, cutoff) : chunk;
   }
 
-  /** The hold published in SAFE: config.holdPosition, else the last commanded action, else the measured joints. */
-  #hold(nowNs: bigint): TimedChunk | null {
-    const Da = this.#spec.actionNames.length;
+  /**
+   * The hold published in SAFE: config.holdPosition (bounds-checked at start-up), else the last commanded action,
+   * else the measured joints — which must lie within the action bounds: a finite but absurd reading is refused
+   * (returned as the reason, a string) and retried on the next tick. null: no hold position known yet.
+   */
+  #hold(nowNs: bigint): TimedChunk | string | null {
+    const spec = this.#spec;
+    const Da = spec.actionNames.length;
     if (this.#holdValue === null) {
       const v = new Float64Array(Da);
       if (this.#config.holdPosition !== null) v.set(this.#config.holdPosition);
       else if (this.#plan === null || !commandedAt(this.#plan, nowNs, v)) {
-        if (!this.#store.measuredActionJoints(this.#spec.actionNames, v)) return null;
+        if (!this.#store.measuredActionJoints(spec.actionNames, v)) return null;
+        const implausible = validateAction(v, Da, spec.actionLow, spec.actionHigh, (_r, d) => `measured ${spec.actionNames[d]}`);
+        if (implausible !== null) return implausible;
       }
       this.#holdValue = v;
     }

@@ -1,13 +1,26 @@
-// Refuse a policy output that is not finite or outside the contract's action bounds (design.md §4 watchdog).
+// Refuse values that are not finite or outside the contract's action bounds (design.md §4 watchdog). Every point the
+// node publishes passes this check: policy outputs, and holds built from measured joints (issue 18 item 4).
 // Returns null when valid, else the first offending element with its value and the bound.
-export function validateAction(action: Float32Array, dims: number, low: readonly number[], high: readonly number[]): string | null {
+
+/** How an element is named in the message: `action[r][d]` by default. */
+export type ElementLabel = (row: number, dim: number) => string;
+const actionLabel: ElementLabel = (r, d) => `action[${r}][${d}]`;
+
+export function validateAction(
+  action: ArrayLike<number>,
+  dims: number,
+  low: readonly number[],
+  high: readonly number[],
+  label: ElementLabel = actionLabel,
+): string | null {
   for (let i = 0; i < action.length; i++) {
     const v = action[i]!;
     const d = i % dims;
-    if (!Number.isFinite(v)) return `action[${Math.floor(i / dims)}][${d}] is ${v}`;
+    const r = Math.floor(i / dims);
+    if (!Number.isFinite(v)) return `${label(r, d)} is ${v}`;
     const lo = low[d] ?? -Infinity;
     const hi = high[d] ?? Infinity;
-    if (v < lo || v > hi) return `action[${Math.floor(i / dims)}][${d}] = ${v} outside [${lo}, ${hi}]`;
+    if (v < lo || v > hi) return `${label(r, d)} = ${v} outside [${lo}, ${hi}]`;
   }
   return null;
 }

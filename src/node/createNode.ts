@@ -67,6 +67,10 @@ export function createNode(options: CreateNodeOptions): PolicyNode {
       sinks?.publishTrajectory(trajectory);
       metrics.countPublished(fallback);
     }
+    if (r.refused !== null) {
+      const suppressed = throttle.admit('refused', nowNs);
+      if (suppressed !== null) logger.warn({ detail: r.refused, state: r.state, tick: r.tick, suppressed }, 'action withheld: outside the action bounds');
+    }
     metrics.observeTick(Number(stopwatchNs() - t0) / 1e9);
     if (r.inferenceSec !== null) metrics.observeInference(r.inferenceSec);
     if (lastTickNs !== null) metrics.observeControlPeriod(Number(nowNs - lastTickNs) / 1e9);
