@@ -1,26 +1,25 @@
-// Errors that carry numbers (style.md §8). Every error has a stable `code`; start-up errors name the offending field,
-// the value received and what was allowed. The control loop itself never throws: it returns an outcome.
-// The ONNX contract errors (`ModelContractError`, `OnnxFormatError`) live in `src/onnx/errors.ts` beside the reader.
+// Errors that carry numbers (style.md §8): one tree. Every TypeScript error of OneFlow extends `OneflowError`
+// (src/oneflowError.ts), has a stable `code` and, through the code, the exit status the CLI returns for it;
+// start-up errors name the offending field, the value received and what was allowed. The control loop itself never
+// throws: it returns an outcome. Import any error from here; docs/errors.md is the catalogue.
+import { ERROR_CODES, OneflowError } from './oneflowError.js';
 
-export const ERROR_CODES = {
-  CONFIG_INVALID: 'CONFIG_INVALID',
-  TRANSPORT: 'TRANSPORT',
-  INFERENCE_WORKER: 'INFERENCE_WORKER',
-} as const;
-export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
+export { ERROR_CODES, EXIT_STATUS, EXIT_STATUS_OF_CODE, OneflowError, exitStatusOf, type ErrorCode, type ExitStatus } from './oneflowError.js';
+export { ModelContractError, OnnxFormatError } from './onnx/errors.js';
+// BagError (src/bag/errors.ts) and SchemaError (src/msgs/codec.ts) are imported from beside their adapters, so
+// that the pure core importing this file does not load the MCAP and CDR libraries.
 
-/** Base class: every OneFlow error has a stable machine-readable `code`. */
-export class OneflowError extends Error {
-  readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'OneflowError';
-    this.code = code;
+/** The command line was refused (unknown option or command, a bad flag value); the message says what to type. */
+export class UsageError extends OneflowError {
+  constructor(message: string) {
+    super(ERROR_CODES.USAGE, message);
+    this.name = 'UsageError';
   }
 }
 
-/** One invalid configuration field: its name, the value received and the allowed range or set. */
-export type ConfigProblem = { readonly field: string; readonly value: unknown; readonly allowed: string };
+/** One invalid configuration field: its name, the value received and the allowed range or set. `unknown`: the name
+ * is not a field at all, and `allowed` then carries the suggestion. */
+export type ConfigProblem = { readonly field: string; readonly value: unknown; readonly allowed: string; readonly unknown?: boolean };
 
 function show(value: unknown): string {
   if (typeof value === 'string') return `'${value}'`;
@@ -33,6 +32,7 @@ function show(value: unknown): string {
 }
 
 export function describeProblem(p: ConfigProblem): string {
+  if (p.unknown === true) return `unknown parameter ${p.field} (= ${show(p.value)})${p.allowed}`;
   return `${p.field} must be ${p.allowed}, got ${show(p.value)}`;
 }
 
@@ -69,6 +69,3 @@ export class InferenceWorkerError extends OneflowError {
     this.name = 'InferenceWorkerError';
   }
 }
-
-// The ONNX contract errors, defined beside the reader (src/onnx/errors.ts), belong to the same catalogue.
-export { ModelContractError, OnnxFormatError } from './onnx/errors.js';

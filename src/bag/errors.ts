@@ -1,6 +1,11 @@
+import { ERROR_CODES, OneflowError } from '../oneflowError.js';
+
 /** A bag that cannot be read or written as asked. The message names the file, the topic and the time. */
-export class BagError extends Error {
-  override name = 'BagError';
+export class BagError extends OneflowError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ERROR_CODES.BAG, message, options);
+    this.name = 'BagError';
+  }
 }
 
 /** Nanoseconds since the epoch → "1700000000.100000000 s" (exact, for messages). */

@@ -1,10 +1,13 @@
 // `oneflow inspect <model.onnx> [--json]`: the signature, `oneflow.policy` metadata, parameter count, FLOPs per
 // inference, file size and sha256 of an ONNX policy — read with protobufjs only (no onnxruntime session).
-// Exit codes: 0 readable and fits the contract, 3 readable but breaks the contract, 1 unreadable, 2 usage.
+// Exit codes (docs/errors.md): 0 readable and fits the contract; 3 the model refused — missing, unreadable, or it
+// breaks the contract (the same status `replay` and `run` give that model); 2 usage.
 import { checkContract } from '../onnx/contract.js';
+import { EXIT_STATUS, UsageError } from '../errors.js';
 import { describeMismatch, OnnxFormatError } from '../onnx/errors.js';
 import { readOnnxModel } from '../onnx/readOnnxModel.js';
 import type { OnnxModelFile, TensorSignature } from '../onnx/types.js';
+import { parseCommandLine } from './parseCommandLine.js';
 
 const USAGE = 'usage: oneflow inspect <model.onnx> [--json]\n';
 
@@ -78,26 +81,36 @@ function humanReport(r: ReturnType<typeof inspectReport>): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const json = argv.includes('--json');
-  const rest = argv.filter((a) => a !== '--json');
-  if (rest.includes('-h') || rest.includes('--help')) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  if (rest.length !== 1 || rest[0]!.startsWith('-')) {
-    process.stderr.write(USAGE);
-    return 2;
+  let path: string;
+  let json: boolean;
+  try {
+    const { values, positionals } = parseCommandLine({
+      args: argv,
+      allowPositionals: true,
+      options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    });
+    if (values.help === true) {
+      process.stdout.write(USAGE);
+      return EXIT_STATUS.OK;
+    }
+    if (positionals.length !== 1) throw new UsageError(`expected one model path, got ${positionals.length}`);
+    path = positionals[0]!;
+    json = values.json === true;
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`oneflow inspect: ${err.message}\n${USAGE}`);
+    return err.exitStatus;
   }
   let model: OnnxModelFile;
   try {
-    model = await readOnnxModel(rest[0]!);
+    model = await readOnnxModel(path);
   } catch (err) {
     if (!(err instanceof OnnxFormatError)) throw err;
-    if (json) process.stdout.write(`${JSON.stringify({ path: rest[0], error: { code: err.code, message: err.message } }, null, 2)}\n`);
+    if (json) process.stdout.write(`${JSON.stringify({ path, error: { code: err.code, message: err.message } }, null, 2)}\n`);
     process.stderr.write(`oneflow inspect: ${err.message}\n`);
-    return 1;
+    return err.exitStatus;
   }
   const report = inspectReport(model);
   process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : humanReport(report));
-  return report.contract.ok ? 0 : 3;
+  return report.contract.ok ? EXIT_STATUS.OK : EXIT_STATUS.MODEL;
 }

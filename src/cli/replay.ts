@@ -2,22 +2,22 @@
 // Replays a rosbag2 MCAP bag (directory or .mcap) through the node core on the bag's clock, writes an output bag
 // (input topics + /oneflow/action_chunk + /oneflow/joint_trajectory) and summary.json, prints the summary.
 // Without --model the node runs a hold-position baseline (no ONNX): the plumbing and the RMSE of "stand still".
-// Exit codes: 0 done; 2 usage, or the bag/model cannot be replayed (message names file, topic and time);
-// 3 done, but --strict and the input had problems; 1 unexpected failure (message only; ONEFLOW_DEBUG=1 for the stack).
+// Exit codes (docs/errors.md): 0 done; 2 usage or configuration refused; 3 the model refused; 4 the bag refused
+// (the message names file, topic and time), or done but --strict and the input had problems; 5 run-time failure;
+// 1 unexpected failure (message only; ONEFLOW_DEBUG=1 for the stack).
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { BagReader } from '../bag/bagReader.js';
 import { BagWriter } from '../bag/bagWriter.js';
-import { BagError } from '../bag/errors.js';
-import { ReplayInputError, checkTopics, runReplay, type ReplaySummary } from '../bag/replayRunner.js';
+import { checkTopics, runReplay, type ReplaySummary } from '../bag/replayRunner.js';
 import { Pacer, SimClock } from '../bag/simClock.js';
 import { formatSummary } from '../bag/summaryText.js';
 import { validateConfig } from '../config/validateConfig.js';
 import type { NodeConfig } from '../config/nodeConfig.js';
-import { OneflowError } from '../errors.js';
-import { SchemaError } from '../msgs/index.js';
+import { EXIT_STATUS, TransportError, UsageError, exitStatusOf } from '../errors.js';
+import { parseParamAssignments } from '../config/paramValues.js';
+import { parseCommandLine } from './parseCommandLine.js';
 import { createNode } from '../node/createNode.js';
 import type { PolicyNode } from '../node/api.js';
 import { FakePolicy, testPolicySpec } from '../policy/fakePolicy.js';
@@ -42,10 +42,9 @@ const USAGE = `usage: oneflow replay <bag> [--model <onnx>] [--out <dir>] [--rat
   --wall-times      write measured inference times into the ActionChunks (the bag is then not bit-identical)
   --gap-sec S       report an input gap longer than S seconds (default 2.5 control periods)
   --teleop-topic T  recorded commands (sensor_msgs/JointState) for the RMSE (default /teleop/action)
-  --param k=v       set a NodeConfig field (repeatable), e.g. --param executionMode=dp --param deadlineSec=0.05
+  --param k=v       set a node parameter (names: oneflow run --print-params; repeatable),
+                    e.g. --param execution_mode=dp --param deadline_sec=0.05
 `;
-
-class UsageError extends Error {}
 
 interface Args {
   bag: string;
@@ -65,32 +64,27 @@ interface Args {
 }
 
 function parse(argv: string[]): Args {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        model: { type: 'string' },
-        out: { type: 'string' },
-        rate: { type: 'string' },
-        fast: { type: 'boolean' },
-        seed: { type: 'string' },
-        json: { type: 'boolean' },
-        'metrics-port': { type: 'string' },
-        strict: { type: 'boolean' },
-        'wall-times': { type: 'boolean' },
-        'gap-sec': { type: 'string' },
-        'linger-sec': { type: 'string' },
-        param: { type: 'string', multiple: true },
-        'teleop-topic': { type: 'string' },
-        'no-deadline': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
+  const parsed = parseCommandLine({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      model: { type: 'string' },
+      out: { type: 'string' },
+      rate: { type: 'string' },
+      fast: { type: 'boolean' },
+      seed: { type: 'string' },
+      json: { type: 'boolean' },
+      'metrics-port': { type: 'string' },
+      strict: { type: 'boolean' },
+      'wall-times': { type: 'boolean' },
+      'gap-sec': { type: 'string' },
+      'linger-sec': { type: 'string' },
+      param: { type: 'string', multiple: true },
+      'teleop-topic': { type: 'string' },
+      'no-deadline': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   const v = parsed.values;
   if (v.help === true) throw new UsageError('');
   if (parsed.positionals.length !== 1) throw new UsageError(`expected one bag path, got ${parsed.positionals.length}`);
@@ -119,22 +113,10 @@ function parse(argv: string[]): Args {
   };
 }
 
-/** `--param key=value` → NodeConfig input fields; values are JSON when they parse (numbers, arrays), else strings. */
+/** `--param name=value` → NodeConfig fields (names as `oneflow run --print-params` prints them, or NodeConfig paths);
+ * an unknown name is refused with a "did you mean" (ConfigError, exit 2). */
 function parseParams(items: string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const item of items) {
-    const eq = item.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--param must be key=value (a NodeConfig field), got '${item}'`);
-    const key = item.slice(0, eq);
-    const raw = item.slice(eq + 1);
-    let value: unknown = raw;
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      // a plain string such as receding_horizon
-    }
-    out[key] = value;
-  }
+  const out = parseParamAssignments(items);
   for (const fixed of ['modelPath', 'noiseSeed', 'metricsPort']) {
     if (fixed in out) throw new UsageError(`--param ${fixed} is set by --model / --seed / --metrics-port`);
   }
@@ -199,7 +181,7 @@ async function replay(a: Args): Promise<{ summary: ReplaySummary; code: number }
       try {
         port = await server.listen(a.metricsPort, node, () => finished);
       } catch (err) {
-        throw new ReplayInputError(`cannot serve /metrics on port ${a.metricsPort}: ${err instanceof Error ? err.message : String(err)}; pass another --metrics-port (or 0 for none)`);
+        throw new TransportError(`cannot serve /metrics on port ${a.metricsPort}: ${err instanceof Error ? err.message : String(err)}; pass another --metrics-port (or 0 for none)`);
       }
       if (!a.json) process.stderr.write(`metrics: http://localhost:${port}/metrics\n`);
     }
@@ -235,7 +217,7 @@ async function replay(a: Args): Promise<{ summary: ReplaySummary; code: number }
   }
   await writeFile(join(out.dir, 'summary.json'), JSON.stringify({ ...summary, seed: a.seed, model_path: a.model }, null, 1) + '\n');
   const problems = Object.values(summary.input.problems).reduce((x, y) => x + y, 0);
-  return { summary, code: a.strict && problems > 0 ? 3 : 0 };
+  return { summary, code: a.strict && problems > 0 ? EXIT_STATUS.INPUT : EXIT_STATUS.OK };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -245,19 +227,17 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     process.stderr.write(msg === '' ? USAGE : `oneflow replay: ${msg}\n${USAGE}`);
-    return msg === '' ? 0 : 2;
+    return msg === '' ? 0 : exitStatusOf(err);
   }
   try {
     const { summary, code } = await replay(args);
     process.stdout.write(args.json ? `${JSON.stringify({ ...summary, seed: args.seed, model_path: args.model }, null, 1)}\n` : formatSummary(summary));
     return code;
   } catch (err) {
-    const expected = err instanceof BagError || err instanceof SchemaError || err instanceof OneflowError || err instanceof ReplayInputError;
-    const named = err instanceof Error && /ContractError|FormatError/.test(err.name);
     const msg = err instanceof Error ? err.message : String(err);
     process.stderr.write(`oneflow replay: ${msg}\n`);
     if (process.env.ONEFLOW_DEBUG === '1' && err instanceof Error) process.stderr.write(`${err.stack ?? ''}\n`);
-    return expected || named ? 2 : 1;
+    return exitStatusOf(err);
   }
 }
 

@@ -5,14 +5,13 @@
 //   raw subscriptions ─► node.onMessage        ROS timer every 1/control_rate_hz ─► node.tick(scheduled time)
 //   SIGINT / SIGTERM ─► stop ticking, publish nothing more, close the worker, destroy the node, shut rcl down
 //
-// Exit codes: 0 after a signal; 2 when rclnodejs is missing, the configuration or the model is refused (the
-// message names the parameter / file); 1 on an unexpected failure.
+// Exit codes (docs/errors.md): 0 after a signal; 2 the configuration is refused (the message names the parameter);
+// 3 the model is refused; 5 rclnodejs is missing or ROS / the metrics port / the worker failed; 1 unexpected.
 import type { Server } from 'node:http';
 import { Histogram } from 'prom-client';
 import { parameterTable, declareRosParameters, nodeConfigFromParameters } from '../config/rosParams.js';
 import type { NodeConfig } from '../config/nodeConfig.js';
 import { OneflowError, TransportError } from '../errors.js';
-import { ModelContractError, OnnxFormatError } from '../onnx/errors.js';
 import type { PolicyNode } from '../node/api.js';
 import { createNode } from '../node/createNode.js';
 import type { PolicyRuntime } from '../policy/policyRuntime.js';
@@ -220,9 +219,9 @@ export async function main(argv: string[]): Promise<number> {
     setTimeout(() => process.exit(code), 2000).unref();
     return code;
   } catch (err) {
-    if (err instanceof OneflowError || err instanceof ModelContractError || err instanceof OnnxFormatError) {
+    if (err instanceof OneflowError) {
       process.stderr.write(`oneflow run: ${err.message}\n`);
-      return 2;
+      return err.exitStatus; // docs/errors.md
     }
     throw err;
   }

@@ -1,5 +1,6 @@
 // The node's one typed configuration (style.md §5). Units are in the names; times are seconds here and become
-// bigint nanoseconds inside the core. `validateConfig()` builds the frozen value; nothing else reads parameters.
+// bigint nanoseconds inside the core. `validateConfig()` builds the frozen value from the field table in
+// configFields.ts; nothing else reads parameters.
 
 export const EXECUTION_MODES = ['receding_horizon', 'dp', 'temporal_ensembling'] as const;
 /**
@@ -66,40 +67,11 @@ export type NodeConfig = {
   readonly observationBufferSize: number;
 };
 
-/** Input accepted by `validateConfig`: every field optional except `modelPath`; topics may be partial. */
+/** Input accepted by `validateConfig`: every field optional (`modelPath` is required by validation); topics may be
+ * partial; null or absent = the default in CONFIG_FIELDS (deadlineSec: 0.8 of the tick period). */
 export type NodeConfigInput = Partial<Omit<NodeConfig, 'topics' | 'deadlineSec'>> & {
   readonly topics?: Partial<TopicConfig>;
-  /** Default 0.8 / controlRateHz. */
-  readonly deadlineSec?: number;
+  readonly deadlineSec?: number | null;
 };
 
-export const DEFAULT_TOPICS: TopicConfig = Object.freeze({
-  camera: '/camera/image_raw',
-  jointStates: '/joint_states',
-  objectPose: '/object_pose',
-  actionChunk: '/oneflow/action_chunk',
-  jointTrajectory: '/oneflow/joint_trajectory',
-});
-
-/** Defaults of every optional field (deadlineSec is derived: 0.8 of the tick period). */
-export const CONFIG_DEFAULTS = Object.freeze({
-  controlRateHz: 10,
-  maxObservationAgeSec: 0.5,
-  actionExecLatencySec: 0,
-  stateJointNames: null,
-  actionJointNames: null,
-  executionMode: 'receding_horizon' as ExecutionMode,
-  ensembleDecay: 0.01,
-  noiseSeed: 0,
-  recoveryTicks: 3,
-  holdPosition: null,
-  metricsPort: 9464, // 9100 is node_exporter's usual port; params file, Docker and Prometheus config use 9464
-  logLevel: 'info' as LogLevel,
-  logThrottleSec: 1,
-  intraOpThreads: 1,
-  interOpThreads: 1,
-  warmupRuns: 5,
-  observationBufferSize: 32,
-});
-
-export const DEADLINE_FRACTION_OF_PERIOD = 0.8;
+// Defaults, units, ranges and descriptions of every field: CONFIG_FIELDS in configFields.ts (one table).

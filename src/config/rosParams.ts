@@ -1,103 +1,72 @@
 // ROS 2 parameters of the policy node → NodeConfig. [adapter: rclnodejs, passed in — never imported here]
 //
-// One table (ROS_PARAMETERS) declares every parameter with its type, default, range and description; all are
-// read-only (the config is validated once and frozen, style.md §2 — change them and restart). Defaults come from
-// nodeConfig.ts, so a parameter left out of the YAML means the NodeConfig default. Values reach validateConfig(),
-// which stays the one authority on what is valid; its errors are re-labelled with the ROS parameter names.
+// The parameters are the rows of the one field table (configFields.ts): name, type, default, range and description
+// come from there, so the descriptors, `--print-params`, `replay --param` and validateConfig() cannot disagree. All
+// are read-only (the config is validated once and frozen, style.md §2 — change them and restart). A parameter
+// left out of the YAML means the NodeConfig default; a parameter the node does not have is refused with a
+// "did you mean". validateConfig() stays the one authority on values; its errors are re-labelled with the ROS names.
 import { ConfigError, type ConfigProblem } from '../errors.js';
 import type { RclModule, RclNode, RclParameter, RclParameterValue, RclRange } from '../transport/rclnodejsApi.js';
-import {
-  CONFIG_DEFAULTS,
-  DEFAULT_TOPICS,
-  EXECUTION_MODES,
-  LOG_LEVELS,
-  type NodeConfig,
-  type NodeConfigInput,
-  type TopicConfig,
-} from './nodeConfig.js';
+import { CONFIG_FIELDS, formatRange, type ConfigField, type FieldKind } from './configFields.js';
+import type { NodeConfig, NodeConfigInput } from './nodeConfig.js';
+import { configInputFromValues, rosUnsetValue, unknownParameter } from './paramValues.js';
 import { validateConfig } from './validateConfig.js';
 
-export type RosParameterKind = 'double' | 'integer' | 'string' | 'string_array' | 'double_array';
+export type RosParameterKind = FieldKind;
 export type RosParameterValue = number | string | readonly string[] | readonly number[];
 
 export type RosParameterSpec = {
   readonly name: string;
   readonly kind: RosParameterKind;
   readonly default: RosParameterValue;
-  /** Inclusive [from, to]; validateConfig may be stricter (e.g. control_rate_hz must be > 0). */
+  /** Inclusive [from, to] of the descriptor; validateConfig may be stricter (an open bound such as (0, 1000]). */
   readonly range?: readonly [number, number];
+  /** What the range cannot say: allowed values, open bounds, a bound that depends on another parameter. */
+  readonly constraints: string;
   readonly description: string;
   /** The NodeConfig field it sets (`topics.camera` for nested ones). */
   readonly field: string;
 };
 
-const ANY = (values: readonly string[]): string => `one of ${values.join(' | ')}`;
+/** The ROS default of a field: its NodeConfig default, or the kind's "unset" value where that is null. */
+function rosDefault(f: ConfigField): RosParameterValue {
+  return (f.default ?? rosUnsetValue(f)) as RosParameterValue;
+}
 
-export const ROS_PARAMETERS: readonly RosParameterSpec[] = Object.freeze([
-  { name: 'model', kind: 'string', default: '', field: 'modelPath',
-    description: 'Path of the ONNX policy (oneflow.policy contract, design.md §2). Required.' },
-  { name: 'control_rate_hz', kind: 'double', default: CONFIG_DEFAULTS.controlRateHz, range: [0, 1000], field: 'controlRateHz',
-    description: 'Tick rate of the control loop, Hz; (0, 1000].' },
-  { name: 'deadline_sec', kind: 'double', default: 0, range: [0, 60], field: 'deadlineSec',
-    description: 'Per-tick deadline for a fresh chunk from the scheduled tick time, s; (0, 1/control_rate_hz]. 0 = 0.8 of the period.' },
-  { name: 'max_observation_age_sec', kind: 'double', default: CONFIG_DEFAULTS.maxObservationAgeSec, range: [0, 60], field: 'maxObservationAgeSec',
-    description: 'An input older than this at tick time makes the tick stale_input, s.' },
-  { name: 'action_exec_latency_sec', kind: 'double', default: CONFIG_DEFAULTS.actionExecLatencySec, range: [0, 1], field: 'actionExecLatencySec',
-    description: 'Actions due before now + this are dropped from a chunk before publishing, s.' },
-  { name: 'camera_topic', kind: 'string', default: DEFAULT_TOPICS.camera, field: 'topics.camera',
-    description: 'Camera input (sensor-data QoS): sensor_msgs/Image, or sensor_msgs/CompressedImage if the name ends in /compressed.' },
-  { name: 'joint_states_topic', kind: 'string', default: DEFAULT_TOPICS.jointStates, field: 'topics.jointStates',
-    description: 'sensor_msgs/JointState input (reliable QoS).' },
-  { name: 'object_pose_topic', kind: 'string', default: DEFAULT_TOPICS.objectPose, field: 'topics.objectPose',
-    description: 'geometry_msgs/PoseStamped input for state policies (reliable QoS).' },
-  { name: 'action_chunk_topic', kind: 'string', default: DEFAULT_TOPICS.actionChunk, field: 'topics.actionChunk',
-    description: 'oneflow_msgs/ActionChunk output.' },
-  { name: 'joint_trajectory_topic', kind: 'string', default: DEFAULT_TOPICS.jointTrajectory, field: 'topics.jointTrajectory',
-    description: 'trajectory_msgs/JointTrajectory output (e.g. /<controller>/joint_trajectory).' },
-  { name: 'state_joint_names', kind: 'string_array', default: [], field: 'stateJointNames',
-    description: "JointState joints read for the model's joint_states entries, in order; [] = the model's state names." },
-  { name: 'action_joint_names', kind: 'string_array', default: [], field: 'actionJointNames',
-    description: "Joint names written on the outputs, one per action dimension; [] = the model's action names." },
-  { name: 'execution_mode', kind: 'string', default: CONFIG_DEFAULTS.executionMode, field: 'executionMode',
-    description: `How chunks are executed: ${ANY(EXECUTION_MODES)}.` },
-  { name: 'ensemble_decay', kind: 'double', default: CONFIG_DEFAULTS.ensembleDecay, range: [0, 10], field: 'ensembleDecay',
-    description: 'Temporal-ensembling decay m (weights exp(-m·i)); temporal_ensembling only.' },
-  { name: 'noise_seed', kind: 'integer', default: CONFIG_DEFAULTS.noiseSeed, range: [0, 0xffffffff], field: 'noiseSeed',
-    description: 'Seed of the policy noise generator.' },
-  { name: 'recovery_ticks', kind: 'integer', default: CONFIG_DEFAULTS.recoveryTicks, range: [1, 10000], field: 'recoveryTicks',
-    description: 'Healthy ticks needed to return to RUNNING from DEGRADED or SAFE.' },
-  { name: 'hold_position', kind: 'double_array', default: [], field: 'holdPosition',
-    description: 'Position published in SAFE, one per action dimension; [] = the last commanded action.' },
-  { name: 'metrics_port', kind: 'integer', default: CONFIG_DEFAULTS.metricsPort, range: [0, 65535], field: 'metricsPort',
-    description: 'Port of the Prometheus /metrics, /healthz, /readyz server; 0 = off.' },
-  { name: 'log_level', kind: 'string', default: CONFIG_DEFAULTS.logLevel, field: 'logLevel',
-    description: `Level of the JSON logs: ${ANY(LOG_LEVELS)}.` },
-  { name: 'log_throttle_sec', kind: 'double', default: CONFIG_DEFAULTS.logThrottleSec, range: [0, 3600], field: 'logThrottleSec',
-    description: 'Minimum spacing of repeated warnings of one kind, s.' },
-  { name: 'intra_op_threads', kind: 'integer', default: CONFIG_DEFAULTS.intraOpThreads, range: [1, 64], field: 'intraOpThreads',
-    description: 'onnxruntime intra-op threads.' },
-  { name: 'inter_op_threads', kind: 'integer', default: CONFIG_DEFAULTS.interOpThreads, range: [1, 64], field: 'interOpThreads',
-    description: 'onnxruntime inter-op threads.' },
-  { name: 'warmup_runs', kind: 'integer', default: CONFIG_DEFAULTS.warmupRuns, range: [0, 1000], field: 'warmupRuns',
-    description: 'Inference runs before the loop starts.' },
-  { name: 'observation_buffer_size', kind: 'integer', default: CONFIG_DEFAULTS.observationBufferSize, range: [2, 4096], field: 'observationBufferSize',
-    description: 'Samples kept per input source.' },
-] satisfies RosParameterSpec[]);
+function constraintsOf(f: ConfigField): string {
+  const parts: string[] = [];
+  if (f.oneOf !== undefined) parts.push(`one of ${f.oneOf.join(' | ')}`);
+  if (f.format === 'topic') parts.push('a ROS topic name');
+  if (f.format === 'names') parts.push('distinct names');
+  if (f.range !== undefined) parts.push(formatRange(f.range));
+  if (f.default === null && f.whenUnset !== undefined) {
+    const unset = rosUnsetValue(f);
+    parts.push(f.whenUnset === 'required' ? 'required' : `${Array.isArray(unset) ? '[]' : JSON.stringify(unset)} = ${f.whenUnset}`);
+  }
+  return parts.join('; ');
+}
+
+function specOf(f: ConfigField): RosParameterSpec {
+  const r = f.range;
+  const range = r !== undefined && typeof r.hi === 'number' ? ([r.lo, r.hi] as const) : undefined;
+  const unit = f.unit === '' ? '' : `, ${f.unit}`;
+  const constraints = constraintsOf(f);
+  return {
+    name: f.param,
+    kind: f.kind,
+    default: rosDefault(f),
+    ...(range !== undefined ? { range } : {}),
+    constraints,
+    description: `${f.description.replace(/\.$/, '')}${unit}${constraints === '' ? '' : `; ${constraints}`}.`,
+    field: f.key,
+  };
+}
+
+export const ROS_PARAMETERS: readonly RosParameterSpec[] = Object.freeze(CONFIG_FIELDS.map(specOf));
 
 /** The NodeConfig input for plain parameter values (integers as numbers); parameters not given keep defaults. */
 export function nodeConfigInputFromParameters(values: Readonly<Record<string, RosParameterValue>>): NodeConfigInput {
-  const input: Record<string, unknown> = {};
-  const topics: Partial<Record<keyof TopicConfig, string>> = {};
-  for (const spec of ROS_PARAMETERS) {
-    if (!(spec.name in values)) continue;
-    let value: unknown = values[spec.name];
-    // Empty arrays mean "not set" (a ROS parameter cannot be null).
-    if ((spec.kind === 'string_array' || spec.kind === 'double_array') && (value as readonly unknown[]).length === 0) value = null;
-    if (spec.name === 'deadline_sec' && value === 0) continue; // 0 = derived from the rate
-    if (spec.field.startsWith('topics.')) topics[spec.field.slice('topics.'.length) as keyof TopicConfig] = value as string;
-    else input[spec.field] = value;
-  }
-  return { ...(input as NodeConfigInput), topics };
+  return configInputFromValues(values);
 }
 
 /** validateConfig() with problems renamed to the ROS parameters ("control_rate_hz (controlRateHz)"). */
@@ -129,9 +98,14 @@ const KIND_TYPE: Record<RosParameterKind, keyof RclModule['ParameterType']> = {
  * for a double (`control_rate_hz: 10`) is accepted; any other type mismatch is a ConfigError naming the
  * parameter, the value and the expected type.
  */
-export function declareRosParameters(rcl: RclModule, node: RclNode): Record<string, RosParameterValue> {
+export function declareRosParameters(
+  rcl: RclModule,
+  node: RclNode,
+  /** The overrides that apply to this node (default: rclnodejs' own view, which misses `/<node>:` keys). */
+  nodeOverrides: readonly RclParameter[] = node.getParameterOverrides(),
+): Record<string, RosParameterValue> {
   const T = rcl.ParameterType;
-  const overrides = new Map<string, RclParameter>(node.getParameterOverrides().map((p) => [p.name, p]));
+  const overrides = new Map<string, RclParameter>(nodeOverrides.map((p) => [p.name, p]));
   const values: Record<string, RosParameterValue> = {};
   const problems: ConfigProblem[] = [];
   for (const spec of ROS_PARAMETERS) {
@@ -148,9 +122,7 @@ export function declareRosParameters(rcl: RclModule, node: RclNode): Record<stri
     }
     const range = spec.range === undefined ? null : makeRange(rcl, spec);
     const descriptor = new rcl.ParameterDescriptor(spec.name, type, spec.description, true, range);
-    if (spec.kind === 'string' && (spec.name === 'execution_mode' || spec.name === 'log_level')) {
-      descriptor.additionalConstraints = ANY(spec.name === 'execution_mode' ? EXECUTION_MODES : LOG_LEVELS);
-    }
+    descriptor.additionalConstraints = spec.constraints;
     try {
       // ignoreOverride: the (coerced) override is already in `value`.
       node.declareParameter(new rcl.Parameter(spec.name, type, toRclValue(spec, value)), descriptor, true);
@@ -160,6 +132,13 @@ export function declareRosParameters(rcl: RclModule, node: RclNode): Record<stri
       continue;
     }
     values[spec.name] = value;
+  }
+  // An override for a parameter the node does not have would otherwise be ignored silently (rcl keeps it unread):
+  // refuse it. Parameters rclnodejs declared itself (use_sim_time) and QoS overrides are the middleware's.
+  for (const name of overrides.keys()) {
+    if (!ROS_PARAMETERS.some((s) => s.name === name) && !node.hasParameter(name) && !name.startsWith('qos_overrides.')) {
+      problems.push(unknownParameter(name, overrides.get(name)!.value, ROS_PARAMETERS.map((s) => s.name)));
+    }
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return values;
@@ -198,12 +177,13 @@ function coerceOverride(spec: RosParameterSpec, p: RclParameter, T: RclModule['P
   }
 }
 
-/** A Markdown table of the parameters (`oneflow run --print-params`; docs/deploy.md). */
+/** A Markdown table of the parameters (`oneflow run --print-params`; docs/config.md, kept equal by a test). */
 export function parameterTable(): string {
-  const rows = ROS_PARAMETERS.map((s) => {
-    const def = Array.isArray(s.default) ? `[${s.default.join(', ')}]` : s.default === '' ? "''" : String(s.default);
-    const range = s.range ? `[${s.range[0]}, ${s.range[1]}]` : '';
-    return `| \`${s.name}\` | ${s.kind} | ${def} | ${range} | ${s.description.replaceAll('|', '\\|')} |`;
+  const cell = (x: string) => x.replaceAll('|', '\\|');
+  const rows = CONFIG_FIELDS.map((f) => {
+    const d = rosDefault(f);
+    const def = Array.isArray(d) ? `[${d.join(', ')}]` : d === '' ? "''" : String(d);
+    return `| \`${f.param}\` | \`${f.key}\` | ${f.kind} | ${f.unit} | ${cell(def)} | ${cell(constraintsOf(f))} | ${cell(f.description)} |`;
   });
-  return ['| parameter | type | default | range | description |', '|---|---|---|---|---|', ...rows].join('\n');
+  return ['| parameter | NodeConfig field | type | unit | default | allowed | description |', '|---|---|---|---|---|---|---|', ...rows].join('\n');
 }

@@ -1,17 +1,11 @@
-// Validate once at start-up, freeze, pass down (style.md §5). Every invalid field is reported with its value and the
-// allowed range; `checkConfigAgainstPolicy` adds the cross-checks that need the model's contract.
+// Validate once at start-up, freeze, pass down (style.md §5). Every field is checked against its row of the one
+// field table (configFields.ts): kind, range, allowed values, format. Every invalid field is reported with its value
+// and the allowed range; `checkConfigAgainstPolicy` adds the cross-checks that need the model's contract. [pure]
 import { ConfigError, type ConfigProblem } from '../errors.js';
 import type { PolicySpec } from '../policy/policySpec.js';
-import {
-  CONFIG_DEFAULTS,
-  DEADLINE_FRACTION_OF_PERIOD,
-  DEFAULT_TOPICS,
-  EXECUTION_MODES,
-  LOG_LEVELS,
-  type NodeConfig,
-  type NodeConfigInput,
-  type TopicConfig,
-} from './nodeConfig.js';
+import { CONFIG_FIELDS, DEADLINE_FRACTION_OF_PERIOD, formatRange, type ConfigField } from './configFields.js';
+import type { NodeConfig, NodeConfigInput } from './nodeConfig.js';
+import { unknownParameter } from './paramValues.js';
 
 const TOPIC_RE = /^[~/]?[A-Za-z_][A-Za-z0-9_/~{}]*$/;
 
@@ -20,88 +14,67 @@ class Checker {
   fail(field: string, value: unknown, allowed: string): void {
     this.problems.push({ field, value, allowed });
   }
-  number(field: string, v: unknown, lo: number, hi: number, { loOpen = false, hiOpen = false } = {}): number {
-    const ok = typeof v === 'number' && Number.isFinite(v) && (loOpen ? v > lo : v >= lo) && (hiOpen ? v < hi : v <= hi);
-    if (!ok) this.fail(field, v, `a number in ${loOpen ? '(' : '['}${lo}, ${hi}${hiOpen ? ')' : ']'}`);
-    return ok ? (v as number) : lo;
-  }
-  integer(field: string, v: unknown, lo: number, hi: number): number {
-    const ok = typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
-    if (!ok) this.fail(field, v, `an integer in [${lo}, ${hi}]`);
-    return ok ? (v as number) : lo;
-  }
-  oneOf<T extends string>(field: string, v: unknown, allowed: readonly T[]): T {
-    const ok = typeof v === 'string' && (allowed as readonly string[]).includes(v);
-    if (!ok) this.fail(field, v, `one of ${allowed.join(' | ')}`);
-    return ok ? (v as T) : allowed[0]!;
-  }
-  names(field: string, v: unknown): readonly string[] | null {
-    if (v === null) return null;
-    const ok = Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === 'string' && s.length > 0) && new Set(v).size === v.length;
-    if (!ok) this.fail(field, v, 'null or a non-empty list of distinct non-empty names');
-    return ok ? Object.freeze([...(v as string[])]) : null;
+}
+
+const TOP_LEVEL_KEYS = new Set(CONFIG_FIELDS.map((f) => f.key.split('.')[0]!));
+const TOPIC_KEYS = CONFIG_FIELDS.filter((f) => f.key.startsWith('topics.')).map((f) => f.key.slice('topics.'.length));
+
+/** The value of `f` in `input` (undefined = not given). */
+function given(input: NodeConfigInput, f: ConfigField): unknown {
+  if (!f.key.startsWith('topics.')) return (input as Record<string, unknown>)[f.key];
+  return (input.topics as Record<string, unknown> | undefined)?.[f.key.slice('topics.'.length)];
+}
+
+/** `value` checked against its field; returns the frozen value to store, or undefined after recording a problem. */
+function checkField(c: Checker, f: ConfigField, value: unknown, periodSec: number | undefined): unknown {
+  const fail = (allowed: string): undefined => void c.fail(f.key, value, allowed);
+  if (value === null && f.default === null && f.whenUnset !== 'required') return null;
+  switch (f.kind) {
+    case 'double':
+    case 'integer': {
+      const r = f.range!;
+      const hi = r.hi === 'period' ? (periodSec ?? Infinity) : r.hi; // rate invalid: reported once, on the rate
+      const what = f.kind === 'integer' ? 'an integer' : 'a number';
+      const ok = typeof value === 'number' && (f.kind === 'integer' ? Number.isInteger(value) : Number.isFinite(value)) &&
+        (r.loOpen === true ? value > r.lo : value >= r.lo) && (r.hiOpen === true ? value < hi : value <= hi);
+      return ok ? value : fail(`${what} in ${formatRange(r, periodSec)}`);
+    }
+    case 'string':
+      if (f.oneOf !== undefined) return typeof value === 'string' && f.oneOf.includes(value) ? value : fail(`one of ${f.oneOf.join(' | ')}`);
+      if (f.format === 'topic') return typeof value === 'string' && TOPIC_RE.test(value) ? value : fail('a ROS topic name such as /joint_states');
+      return typeof value === 'string' && value.length > 0 ? value : fail('a non-empty path to an .onnx file');
+    case 'string_array': {
+      const ok = Array.isArray(value) && value.length > 0 && value.every((s) => typeof s === 'string' && s.length > 0) && new Set(value).size === value.length;
+      return ok ? Object.freeze([...(value as string[])]) : fail('null or a non-empty list of distinct non-empty names');
+    }
+    case 'double_array': {
+      const ok = Array.isArray(value) && value.length > 0 && value.every((x) => typeof x === 'number' && Number.isFinite(x));
+      return ok ? Object.freeze([...(value as number[])]) : fail(`null (${f.whenUnset}) or a non-empty list of finite numbers`);
+    }
   }
 }
 
-/** Builds the frozen NodeConfig from user input (CLI flags, ROS parameters, a test), or throws ConfigError. */
+/** Builds the frozen NodeConfig from user input (CLI flags, ROS parameters, a test), or throws ConfigError naming
+ * every invalid field and every unknown one. */
 export function validateConfig(input: NodeConfigInput): NodeConfig {
   const c = new Checker();
-  const v = { ...CONFIG_DEFAULTS, ...input };
-  const modelPath = v.modelPath;
-  if (typeof modelPath !== 'string' || modelPath.length === 0) c.fail('modelPath', modelPath, 'a non-empty path to an .onnx file');
-  const controlRateHz = c.number('controlRateHz', v.controlRateHz, 0, 1000, { loOpen: true });
-  const periodSec = controlRateHz > 0 ? 1 / controlRateHz : 1;
-  const deadlineSec = c.number('deadlineSec', input.deadlineSec ?? DEADLINE_FRACTION_OF_PERIOD * periodSec, 0, periodSec, { loOpen: true });
-  const maxObservationAgeSec = c.number('maxObservationAgeSec', v.maxObservationAgeSec, 0, 60, { loOpen: true });
-  const actionExecLatencySec = c.number('actionExecLatencySec', v.actionExecLatencySec, 0, 1);
-  const topics: Record<string, string> = {};
-  for (const key of Object.keys(DEFAULT_TOPICS) as (keyof TopicConfig)[]) {
-    const t = input.topics?.[key] ?? DEFAULT_TOPICS[key];
-    if (typeof t !== 'string' || !TOPIC_RE.test(t)) c.fail(`topics.${key}`, t, 'a ROS topic name such as /joint_states');
-    topics[key] = t;
+  for (const [key, value] of Object.entries(input)) if (!TOP_LEVEL_KEYS.has(key)) c.problems.push(unknownParameter(key, value));
+  for (const [key, value] of Object.entries(input.topics ?? {})) {
+    if (!TOPIC_KEYS.includes(key)) c.problems.push(unknownParameter(`topics.${key}`, value, TOPIC_KEYS.map((k) => `topics.${k}`)));
   }
-  const stateJointNames = c.names('stateJointNames', v.stateJointNames);
-  const actionJointNames = c.names('actionJointNames', v.actionJointNames);
-  const executionMode = c.oneOf('executionMode', v.executionMode, EXECUTION_MODES);
-  const ensembleDecay = c.number('ensembleDecay', v.ensembleDecay, 0, 10);
-  const noiseSeed = c.integer('noiseSeed', v.noiseSeed, 0, 0xffffffff);
-  const recoveryTicks = c.integer('recoveryTicks', v.recoveryTicks, 1, 10000);
-  let holdPosition: readonly number[] | null = null;
-  if (v.holdPosition !== null) {
-    const h = v.holdPosition as unknown;
-    if (Array.isArray(h) && h.length > 0 && h.every((x) => typeof x === 'number' && Number.isFinite(x))) holdPosition = Object.freeze([...(h as number[])]);
-    else c.fail('holdPosition', h, 'null (hold the last commanded action) or a non-empty list of finite numbers');
+  const config: Record<string, unknown> = {};
+  const topics: Record<string, unknown> = {};
+  let periodSec: number | undefined;
+  for (const f of CONFIG_FIELDS) {
+    let value = given(input, f) ?? f.default;
+    if (f.key === 'deadlineSec' && value === null) value = DEADLINE_FRACTION_OF_PERIOD * (periodSec ?? 1);
+    const checked = checkField(c, f, value, periodSec);
+    if (f.key === 'controlRateHz' && typeof checked === 'number') periodSec = 1 / checked;
+    if (f.key.startsWith('topics.')) topics[f.key.slice('topics.'.length)] = checked;
+    else config[f.key] = checked;
   }
-  const metricsPort = c.integer('metricsPort', v.metricsPort, 0, 65535);
-  const logLevel = c.oneOf('logLevel', v.logLevel, LOG_LEVELS);
-  const logThrottleSec = c.number('logThrottleSec', v.logThrottleSec, 0, 3600);
-  const intraOpThreads = c.integer('intraOpThreads', v.intraOpThreads, 1, 64);
-  const interOpThreads = c.integer('interOpThreads', v.interOpThreads, 1, 64);
-  const warmupRuns = c.integer('warmupRuns', v.warmupRuns, 0, 1000);
-  const observationBufferSize = c.integer('observationBufferSize', v.observationBufferSize, 2, 4096);
   if (c.problems.length > 0) throw new ConfigError(c.problems);
-  return Object.freeze({
-    modelPath: modelPath as string,
-    controlRateHz,
-    deadlineSec,
-    maxObservationAgeSec,
-    actionExecLatencySec,
-    topics: Object.freeze(topics as TopicConfig),
-    stateJointNames,
-    actionJointNames,
-    executionMode,
-    ensembleDecay,
-    noiseSeed,
-    recoveryTicks,
-    holdPosition,
-    metricsPort,
-    logLevel,
-    logThrottleSec,
-    intraOpThreads,
-    interOpThreads,
-    warmupRuns,
-    observationBufferSize,
-  });
+  return Object.freeze({ ...config, topics: Object.freeze(topics) }) as NodeConfig;
 }
 
 /** Cross-checks between the config and the loaded policy's contract; throws ConfigError naming each mismatch. */

@@ -1,12 +1,13 @@
 // Errors raised while reading an ONNX policy file or checking it against the node's expectations. Each carries a
 // stable `code` and the numbers involved (style.md §8). The node core may re-export these from `src/errors.ts`.
+import { ERROR_CODES, OneflowError } from '../oneflowError.js';
 
 /** The file is not a readable ONNX ModelProto (corrupt, truncated, empty, not ONNX at all, unreadable). */
-export class OnnxFormatError extends Error {
-  readonly code = 'ONNX_FORMAT' as const;
+export class OnnxFormatError extends OneflowError {
+  override readonly code = 'ONNX_FORMAT' as const;
   readonly path: string | undefined;
   constructor(message: string, options: { path?: string; cause?: unknown } = {}) {
-    super(options.path === undefined ? message : `${message} [file=${options.path}]`, { cause: options.cause });
+    super(ERROR_CODES.ONNX_FORMAT, options.path === undefined ? message : `${message} [file=${options.path}]`, { cause: options.cause });
     this.name = 'OnnxFormatError';
     this.path = options.path;
   }
@@ -32,8 +33,8 @@ export function describeMismatch(m: ContractMismatch): string {
 }
 
 /** The model does not fit the node's configuration or the OneFlow policy contract; refuse to start. */
-export class ModelContractError extends Error {
-  readonly code = 'MODEL_CONTRACT' as const;
+export class ModelContractError extends OneflowError {
+  override readonly code = 'MODEL_CONTRACT' as const;
   /** Every mismatch found (the message names the first and counts the rest). */
   readonly mismatches: readonly ContractMismatch[];
   readonly field: string;
@@ -43,7 +44,7 @@ export class ModelContractError extends Error {
     const first = mismatches[0] ?? { field: '?', expected: '?', found: '?' };
     const more = mismatches.length > 1 ? ` (and ${mismatches.length - 1} more: ${mismatches.slice(1).map(describeMismatch).join('; ')})` : '';
     const where = context === undefined ? '' : ` [model=${context}]`;
-    super(`model does not fit the OneFlow policy contract: ${describeMismatch(first)}${more}${where}`);
+    super(ERROR_CODES.MODEL_CONTRACT, `model does not fit the OneFlow policy contract: ${describeMismatch(first)}${more}${where}`);
     this.name = 'ModelContractError';
     this.mismatches = Object.freeze([...mismatches]);
     this.field = first.field;

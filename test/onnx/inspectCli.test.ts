@@ -36,11 +36,11 @@ describe('oneflow inspect', () => {
     assert.match(r.stdout, /input\.state\.shape: expected \[1,2,5\], found \[1,2,4\]/);
   });
 
-  it('exit 1 and a one-line error for a non-ONNX file, exit 2 for bad usage', () => {
+  it('exit 3 (model refused, docs/errors.md) and a one-line error for a non-ONNX file, exit 2 for bad usage', () => {
     const dir = mkdtempSync(join(tmpdir(), 'inspect-'));
     writeFileSync(join(dir, 'x.onnx'), 'definitely not protobuf');
     const r = inspect(join(dir, 'x.onnx'));
-    assert.equal(r.status, 1);
+    assert.equal(r.status, 3);
     assert.match(r.stderr, /^oneflow inspect: not (a valid ONNX ModelProto|an ONNX model)/);
     assert.equal(inspect().status, 2);
   });

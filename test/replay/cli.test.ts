@@ -31,7 +31,7 @@ test('replay --json prints the summary and writes the output bag and summary.jso
   assert.equal(r.stderr, ''); // no progress bar, no warnings when not a TTY and nothing is wrong
 });
 
-test('a truncated bag replays what survives, warns with topic and time, and --strict turns that into exit 3', () => {
+test('a truncated bag replays what survives, warns with topic and time, and --strict turns that into exit 4', () => {
   const dir = tempDir();
   const bytes = readFileSync(join(FIXTURE_BAG, 'pusht_ep205.mcap'));
   writeFileSync(join(dir, 'cut.mcap'), bytes.subarray(0, Math.floor(bytes.length * 0.8)));
@@ -39,20 +39,20 @@ test('a truncated bag replays what survives, warns with topic and time, and --st
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /warning: .*cut\.mcap is truncated .*the last on \/\S+ at 17000000\d\d\.\d{9} s/);
   assert.match(r.stdout, /input {7}truncated 1/);
-  assert.equal(oneflow(join(dir, 'cut.mcap'), '--out', join(dir, 'o2'), '--strict').code, 3);
+  assert.equal(oneflow(join(dir, 'cut.mcap'), '--out', join(dir, 'o2'), '--strict').code, 4); // input had problems (docs/errors.md)
 });
 
-test('unreadable input and bad arguments exit 2 with one clear line and no stack trace', async () => {
+test('unreadable input exits 4, bad arguments exit 2, with one clear line and no stack trace', async () => {
   const dir = tempDir();
   writeFileSync(join(dir, 'junk.mcap'), 'not a bag');
   const junk = oneflow(join(dir, 'junk.mcap'), '--out', join(dir, 'o'));
-  assert.equal(junk.code, 2);
+  assert.equal(junk.code, 4);
   assert.match(junk.stderr, /^oneflow replay: .*junk\.mcap is not an MCAP file/);
   assertNoStack(junk.stderr);
 
   const nopose = await editedFixture('nopose', (_t, ns, msg) => [{ logTimeNs: ns, msg }], ['/object_pose']);
   const missing = oneflow(nopose, '--out', join(dir, 'o2'));
-  assert.equal(missing.code, 2);
+  assert.equal(missing.code, 4);
   assert.match(missing.stderr, /has no messages on \/object_pose/);
   assert.ok(!existsSync(join(dir, 'o2')), 'nothing is written when the bag cannot be replayed');
   assertNoStack(missing.stderr);
@@ -73,6 +73,6 @@ test('unreadable input and bad arguments exit 2 with one clear line and no stack
   mkdirSync(join(dir, 'taken'));
   writeFileSync(join(dir, 'taken', 'metadata.yaml'), '');
   const taken = oneflow(FIXTURE_BAG, '--out', join(dir, 'taken'));
-  assert.equal(taken.code, 2);
+  assert.equal(taken.code, 4);
   assert.match(taken.stderr, /already holds a bag/);
 });

@@ -145,7 +145,7 @@ test('runNode: a metrics port in use is refused naming the port; the policy is c
   assert.equal(fake.state.shutdown, true);
 });
 
-test('main: --print-params and usage work without ROS; without rclnodejs it exits 2 with directions', async () => {
+test('main: --print-params and usage work without ROS; without rclnodejs it exits 5 with directions', async () => {
   const write = process.stdout.write.bind(process.stdout);
   const errWrite = process.stderr.write.bind(process.stderr);
   let out = '';
@@ -154,7 +154,7 @@ test('main: --print-params and usage work without ROS; without rclnodejs it exit
   process.stderr.write = ((s: string) => ((err += s), true)) as typeof process.stderr.write;
   try {
     assert.equal(await main(['--print-params']), 0);
-    assert.match(out, /\| `control_rate_hz` \| double \| 10 \| \[0, 1000\] \|/);
+    assert.match(out, /\| `control_rate_hz` \| `controlRateHz` \| double \| Hz \| 10 \| \(0, 1000\] \|/);
     assert.equal(await main(['--bogus']), 2);
     let rclInstalled = true;
     try {
@@ -163,7 +163,7 @@ test('main: --print-params and usage work without ROS; without rclnodejs it exit
       rclInstalled = false;
     }
     if (!rclInstalled) {
-      assert.equal(await main(['--ros-args', '-p', 'model:=x.onnx']), 2);
+      assert.equal(await main(['--ros-args', '-p', 'model:=x.onnx']), 5); // TRANSPORT (docs/errors.md)
       assert.match(err, /rclnodejs is not available/);
     }
   } finally {
