@@ -1,6 +1,9 @@
 """Metrics on distributions whose answer is known: same law ≈ 0, shifted/collapsed laws clearly > 0."""
+import types
+
 import numpy as np
 import pytest
+import torch
 
 from oneflow_train import metrics
 
@@ -100,3 +103,50 @@ def test_sample_set_comparison_on_known_sets():
     assert abs(good["energy_distance"]) < 0.1 < bad["energy_distance"]
     assert 0.9 < good["variance_ratio"]["ratio"] < 1.1 and bad["variance_ratio"]["ratio"] < 1e-6
     assert good["mode_js_mean_bits"] < bad["mode_js_mean_bits"]
+
+
+class _FakeTeacher:
+    """DDIM-16 stand-in: a deterministic map of (state, noise); DDPM-100 stand-in: noise of shape (3, Ha, Da)."""
+
+    def noise_shape(self, ref):
+        return (1, 16, 2) if ref == "ddim:16" else (3, 16, 2)
+
+    def normalize_action(self, a):
+        return a
+
+    def sample(self, state, image, noise, ref):
+        offset = state[:, -1, :2].mean(-1)[:, None, None]  # (N, 1, 1)
+        z = noise[:, 0] if ref == "ddim:16" else noise.mean(1) * 3 ** 0.5
+        return 0.3 * torch.tanh(z) + 0.1 * torch.sign(z[:, -1:, :1]) + offset
+
+
+class _FakeStudent:
+    def __init__(self, teacher, shift=0.0):
+        self.teacher, self.shift = teacher, shift
+        self.config = types.SimpleNamespace(backbone=types.SimpleNamespace(horizon=16, action_dim=2))
+
+    def sample(self, state, image, noise, n_steps):
+        return self.teacher.sample(state, image, noise, "ddim:16") + self.shift
+
+
+def test_distribution_floor_compares_like_with_like():
+    """A student equal to the teacher's ODE scores exactly the floor; the comparison set is independent of the
+    student's noise (before: the student was compared with a teacher set from its own noise, the floor with
+    independent draws, so a perfect student scored an impossible negative energy distance below the floor)."""
+    from oneflow_train.metrics.sample_sets import distribution_match
+
+    teacher = _FakeTeacher()
+    states = torch.linspace(-0.5, 0.5, 6 * 2 * 5).reshape(6, 2, 5)
+    refs = {"ddim:16": 6, "ddpm100": 3}
+    perfect = distribution_match(_FakeStudent(teacher), teacher, states, n_draws=32, seed=5, references=refs)
+    s, floor = perfect["ddim:16"]["student_vs_teacher"], perfect["ddim:16"]["teacher_vs_teacher"]
+    assert s == floor
+    assert s["energy_distance"] > -0.01 and s["variance_ratio"]["ratio"] != 1.0  # not a set compared with itself
+    assert perfect["paired_endpoint_mse"] == 0.0 == perfect["ddim:16"]["paired_endpoint_mse"]
+    assert perfect["ddpm100"]["n_obs"] == 3 and "paired_endpoint_mse" not in perfect["ddpm100"]
+    shifted = distribution_match(_FakeStudent(teacher, 0.2), teacher, states, n_draws=32, seed=5, references=refs)
+    for ref in refs:
+        r = shifted[ref]
+        assert r["student_vs_teacher"]["energy_distance"] > 10 * abs(r["teacher_vs_teacher"]["energy_distance"])
+    assert shifted["ddim:16"]["teacher_vs_teacher"] == floor  # the floor does not depend on the student
+    assert shifted["paired_endpoint_mse"] == pytest.approx(0.04)

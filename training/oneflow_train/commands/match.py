@@ -3,7 +3,8 @@
 1. Coverage + coherence on the test seeds (the eval protocol, same seeds and noise for every policy) of the student
    (one step; `--two-step` adds the 2-step sampler) and, unless --no-teacher-rollouts, its teacher's DDPM-100 and
    DDIM-16 — with jerk, chunk-boundary discontinuity and network calls per executed action.
-2. Distribution match on --n-obs held-out validation observations × --n-draws noise draws (`metrics/sample_sets.py`).
+2. Distribution match on --n-obs held-out validation observations × --n-draws noise draws (`metrics/sample_sets.py`):
+   student vs an independent teacher set, beside the floor = a teacher set drawn like the student's vs the same set.
 Writes <out>/match.json and <out>/samples.png.
 """
 from __future__ import annotations
@@ -19,7 +20,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--student", required=True, help="student checkpoint directory (kind oneflow_student)")
     parser.add_argument("--teacher", required=True, help="its teacher's checkpoint directory")
     parser.add_argument("--out", required=True, help="output directory")
-    parser.add_argument("--seeds", default="100000:100050", help="test seeds for the rollouts ('' to skip rollouts)")
+    parser.add_argument("--seeds", default="test",
+                        help="rollout seeds: val | test | wide | a:b (commands/seed_range.py; '' skips rollouts)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-teacher-rollouts", action="store_true", help="roll out the student only")
     parser.add_argument("--teacher-samplers", default="ddpm100,ddim:16", help="teacher samplers to roll out")
@@ -89,6 +91,8 @@ def run(args) -> int:
         dm.pop("samples")
         dm.update({"val_episodes": val_eps, "val_windows": n_windows})
         result["distribution"] = dm
+        if "paired_endpoint_mse" in dm:
+            print(f"paired endpoint MSE vs DDIM-16 (same noise): {dm['paired_endpoint_mse']:.4f}", flush=True)
         for ref in refs:
             s, f = dm[ref]["student_vs_teacher"], dm[ref]["teacher_vs_teacher"]
             print(f"vs teacher {ref}: energy {s['energy_distance']:.4f} (floor {f['energy_distance']:.4f}), variance "

@@ -3,13 +3,20 @@
 For M observations × K noise draws each, sample action chunks from the student (one step) and from the teacher
 (DDIM-16 = the PF-ODE it was distilled from, and DDPM-100 = the teacher as deployed), all in normalised action units,
 then compare per observation: energy distance and MMD on the flattened (Ha·Da) chunks, the sample-variance ratio,
-mode histograms of the chunk endpoints (k-means on the teacher's samples) with their JS divergence, and the paired
-endpoint MSE (student vs DDIM-16 from the SAME noise). A second, independent teacher draw gives each metric's
-finite-sample floor (what a perfect student would score with K draws).
+mode histograms of the chunk endpoints (k-means on the teacher's samples) with their JS divergence.
+
+Like with like: the student's set is compared with a REFERENCE teacher set drawn from independent noise (seed + 1).
+The finite-sample floor compares a TWIN teacher set, drawn exactly as the student's set was drawn, with the same
+reference: when the sampler's noise has the student's shape (DDIM-16) the twin uses the student's own noise, so a
+student equal to the teacher's ODE scores exactly the floor, and the twin also gives the paired endpoint MSE
+(student vs teacher from the same noise); otherwise (DDPM-100) the twin is one more independent draw (seed + 2).
+Before, the student's set was compared with a teacher set from its own noise while the floor used independent draws:
+paired samples sit closer than independent ones, so the student's figures were flattered relative to the floor.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import torch
@@ -21,11 +28,15 @@ SampleFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # (state (N,To,
 
 @torch.no_grad()
 def draw(sample_fn: SampleFn, normalize: Callable, states: torch.Tensor, n_draws: int, noise_shape: tuple[int, ...],
-         seed: int, batch: int = 4096) -> tuple[np.ndarray, torch.Tensor]:
-    """(M, K, Ha, Da) normalised samples and the noise used, (M·K, *noise_shape), observation-major."""
+         seed: int, batch: int = 4096, noise: torch.Tensor | None = None) -> tuple[np.ndarray, torch.Tensor]:
+    """(M, K, Ha, Da) normalised samples and the noise used, (M·K, *noise_shape), observation-major.
+
+    noise: use this (M·K, *noise_shape) noise instead of drawing it from `seed`."""
     M = states.shape[0]
-    g = torch.Generator().manual_seed(seed)
-    noise = torch.randn((M * n_draws, *noise_shape), generator=g)
+    if noise is None:
+        noise = torch.randn((M * n_draws, *noise_shape), generator=torch.Generator().manual_seed(seed))
+    elif tuple(noise.shape) != (M * n_draws, *noise_shape):
+        raise ValueError(f"noise shape {tuple(noise.shape)} != (M·K, *noise_shape) = {(M * n_draws, *noise_shape)}")
     rep = states.repeat_interleave(n_draws, 0)
     out = []
     for i in range(0, M * n_draws, batch):
@@ -52,30 +63,39 @@ def distribution_match(student, teacher, states: torch.Tensor, n_draws: int = 64
     """student: OneFlowStudentPolicy, teacher: TeacherPolicy (both eval, same device as states (M, To, 5) raw).
 
     references: teacher sampler -> number of observations to compare on (the first of M spread evenly; DDPM-100
-    costs 100 calls per draw). The DDIM-16 set is drawn from the STUDENT's own noise (so it also gives the paired
-    endpoint MSE); every reference gets a second, independent teacher draw for the finite-sample floor."""
+    costs 100 calls per draw). Per reference: `student_vs_teacher` = student set vs an independent reference set,
+    `teacher_vs_teacher` = the twin set vs the same reference (the floor, see the module docstring), and, when the
+    twin shares the student's noise, `paired_endpoint_mse` (also at the top level for DDIM-16)."""
     references = references or {"ddim:16": states.shape[0], "ddpm100": states.shape[0]}
     Ha, Da = student.config.backbone.horizon, student.config.backbone.action_dim
+    s_shape = (1, Ha, Da)
     norm = teacher.normalize_action
-    s_samples, s_noise = draw(lambda st, n: student.sample(st, None, n, 1), norm, states, n_draws, (1, Ha, Da), seed)
+    s_samples, s_noise = draw(lambda st, n: student.sample(st, None, n, 1), norm, states, n_draws, s_shape, seed)
     out: dict[str, Any] = {"n_obs": int(states.shape[0]), "n_draws": n_draws, "n_modes": n_modes, "features":
                            "flattened 16x2 chunk (energy, MMD, variance); chunk endpoint a[15] (modes)",
                            "units": "normalised actions [-1, 1]", "js_base": 2, "samples": {"student": s_samples}}
     for ref, n_obs in references.items():
-        sel = torch.from_numpy(np.unique(np.linspace(0, states.shape[0] - 1, n_obs).round().astype(int)))
-        S = teacher.noise_shape(ref)
-        fn = lambda st, n, r=ref: teacher.sample(st, None, n, r)  # noqa: E731
-        if ref == "ddim:16" and len(sel) == states.shape[0]:  # paired: the student's own noise
-            t_a, _ = draw(fn, norm, states, n_draws, S, seed)
-            out["paired_endpoint_mse"] = float(((s_samples - t_a) ** 2).mean())
+        sel = np.unique(np.linspace(0, states.shape[0] - 1, n_obs).round().astype(int))
+        st = states[torch.from_numpy(sel).to(states.device)]
+        S = tuple(teacher.noise_shape(ref))
+        fn = lambda st, n, r=ref: teacher.sample(st, None, n, r)
+        t_ref, _ = draw(fn, norm, st, n_draws, S, seed + 1)
+        s_sel = s_samples[sel]
+        shared = S == s_shape
+        if shared:  # the teacher's twin of the student set: same observations, same noise
+            twin_noise = s_noise.reshape(states.shape[0], n_draws, *S)[torch.from_numpy(sel)].reshape(-1, *S)
+            t_twin, _ = draw(fn, norm, st, n_draws, S, seed, noise=twin_noise)
         else:
-            t_a, _ = draw(fn, norm, states[sel.to(states.device)], n_draws, S, seed + 1)
-        t_b, _ = draw(fn, norm, states[sel.to(states.device)], n_draws, S, seed + 2)
-        s_sel = s_samples[sel.numpy()]
-        out[ref] = {"n_obs": len(sel), "student_vs_teacher": compare(s_sel, t_a, n_modes),
-                    "teacher_vs_teacher": compare(t_b, t_a, n_modes)}
-        out["samples"][ref] = t_a
-        out["samples"][ref + "_obs"] = sel.numpy()
+            t_twin, _ = draw(fn, norm, st, n_draws, S, seed + 2)
+        out[ref] = {"n_obs": len(sel), "student_vs_teacher": compare(s_sel, t_ref, n_modes),
+                    "teacher_vs_teacher": compare(t_twin, t_ref, n_modes),
+                    "floor": "teacher twin set (the student's noise)" if shared else "teacher twin set (independent)"}
+        if shared:
+            out[ref]["paired_endpoint_mse"] = float(((s_sel - t_twin) ** 2).mean())
+            if ref == "ddim:16":
+                out["paired_endpoint_mse"] = out[ref]["paired_endpoint_mse"]
+        out["samples"][ref] = t_ref
+        out["samples"][ref + "_obs"] = sel
     return out
 
 
