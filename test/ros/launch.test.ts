@@ -3,7 +3,7 @@
 // fake `ros2`/`node` on PATH.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -22,6 +22,18 @@ test('launch files compile and declare the documented arguments (stub launch mod
     assert.ok(result.bag_demo.includes(name), `bag_demo.launch.py forwards ${name}`);
   }
   assert.ok(result.bag_demo.includes('bag'));
+});
+
+test('CMakeLists.txt: node_modules and dist are installed so that colcon --symlink-install symlinks them', () => {
+  // ament_cmake's symlink install handles install(DIRECTORY) only without USE_SOURCE_PERMISSIONS (or
+  // FILE_PERMISSIONS/DIRECTORY_PERMISSIONS); with it, ament falls back to copying — 388 MB of node_modules into
+  // install/ (seen live on Jazzy, issue 17). Executables are installed with install(PROGRAMS) instead.
+  const cmake = readFileSync(join(ROOT, 'CMakeLists.txt'), 'utf8').replace(/#.*$/gm, '');
+  const installs = [...cmake.matchAll(/install\s*\(\s*DIRECTORY([^)]*)\)/g)].map((m) => m[1]!);
+  assert.ok(installs.some((args) => /\bnode_modules\b/.test(args)), 'node_modules is installed');
+  for (const args of installs) {
+    assert.doesNotMatch(args, /USE_SOURCE_PERMISSIONS|FILE_PERMISSIONS|DIRECTORY_PERMISSIONS/, `install(DIRECTORY${args}) would be copied, not symlinked`);
+  }
 });
 
 /** A temp dir with fake executables that print their argv as JSON. */
