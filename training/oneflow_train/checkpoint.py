@@ -62,14 +62,17 @@ def save_checkpoint(directory: str | os.PathLike, policy: nn.Module, extra: dict
 
 
 def read_config(directory: str | os.PathLike) -> dict[str, Any]:
-    return json.loads((Path(directory) / "config.json").read_text())
+    """The checkpoint's config.json; FileNotFoundError naming the directory when it has none."""
+    path = Path(directory) / "config.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{directory}: no config.json (not a checkpoint directory: expected config.json, "
+                                f"model.safetensors and normalizer.json)")
+    return json.loads(path.read_text())
 
 
 def load_checkpoint(directory: str | os.PathLike, device: str | torch.device = "cpu") -> nn.Module:
     """Rebuild the policy saved in `directory` (eval mode, on `device`)."""
     directory = Path(directory)
-    if not (directory / "config.json").exists():
-        raise FileNotFoundError(f"{directory}: no config.json (not a checkpoint directory?)")
     config = read_config(directory)
     kind = config.get("kind")
     if kind not in _LOADERS:

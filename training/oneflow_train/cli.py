@@ -2,12 +2,23 @@
 
 A command module exposes `add_arguments(parser)` and `run(args) -> int`. Modules are imported only when their
 command runs, so a heavy dependency of one command (torch, onnxruntime, pymunk) never slows the others down.
+
+Known errors — a value the user gave that cannot work: a bad seed range, a missing checkpoint or dataset, an unknown
+sampler, a model that breaks the contract — are raised as ValueError or OSError (ContractError, DatasetError and
+FileNotFoundError are among them) with a message naming the value and what was expected. `main` prints that message
+as one line on stderr and exits 2; `--debug` (anywhere on the line) or ONEFLOW_DEBUG=1 shows the traceback instead.
+Anything else is a bug and keeps its traceback (exit 1).
 """
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+
+EXIT_USAGE = 2
+# What a command raises for a mistake in its input (subclasses included): printed as one line, exit EXIT_USAGE.
+KNOWN_ERRORS: tuple[type[BaseException], ...] = (ValueError, OSError)
 
 # command name -> (module under oneflow_train.commands, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -28,7 +39,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    top = argparse.ArgumentParser(prog="oneflow-train", description=__doc__.splitlines()[0])
+    debug = "--debug" in argv or os.environ.get("ONEFLOW_DEBUG") == "1"
+    argv = [a for a in argv if a != "--debug"]
+    top = argparse.ArgumentParser(prog="oneflow-train", description=__doc__.splitlines()[0],
+                                  epilog="--debug (anywhere) or ONEFLOW_DEBUG=1: show the traceback of an error")
     sub = top.add_subparsers(dest="command", metavar="<command>")
     for name, (_, help_text) in COMMANDS.items():
         sub.add_parser(name, help=help_text, add_help=False)
@@ -36,14 +50,26 @@ def main(argv: list[str] | None = None) -> int:
         top.print_help()
         if argv and argv[0] not in ("-h", "--help"):
             print(f"\nunknown command {argv[0]!r}; expected one of {', '.join(COMMANDS)}", file=sys.stderr)
-            return 2
+            return EXIT_USAGE
         return 0
     name = argv[0]
     module = importlib.import_module(f"oneflow_train.commands.{COMMANDS[name][0]}")
     parser = argparse.ArgumentParser(prog=f"oneflow-train {name}", description=COMMANDS[name][1])
     module.add_arguments(parser)
     args = parser.parse_args(argv[1:])
-    return int(module.run(args) or 0)
+    try:
+        return int(module.run(args) or 0)
+    except KNOWN_ERRORS as err:
+        if debug:
+            raise
+        print(f"oneflow-train {name}: {one_line(err)}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def one_line(err: BaseException) -> str:
+    """The error's message on one line (an OSError without one: its errno text and file name)."""
+    text = str(err) or type(err).__name__
+    return " ".join(line.strip() for line in text.splitlines() if line.strip())
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ Samplers: "ddpm100" (teacher, S = 100 noise slices), "ddim:N" (teacher, determin
 """
 from __future__ import annotations
 
+import difflib
 import io
 import warnings
 from dataclasses import dataclass
@@ -249,12 +250,20 @@ def student_method(policy: nn.Module) -> str:
 
 
 def sampler_facts(policy: nn.Module, sampler: str) -> tuple[str, int, int]:
-    """(method, network calls per inference, noise slices S) of a policy exported with `sampler`."""
+    """(method, network calls per inference, noise slices S) of a policy exported with `sampler`; a ValueError naming
+    the sampler, the samplers this checkpoint takes and the closest one when it takes no such sampler."""
     teacher = teacher_of(policy)
-    if sampler in STUDENT_STEPS:
+    steps = teacher.config.num_train_timesteps
+    if policy is not teacher and sampler in STUDENT_STEPS:
         return student_method(policy), STUDENT_STEPS[sampler], STUDENT_STEPS[sampler]
-    kind, n = parse_sampler(sampler, teacher.config.num_train_timesteps)
-    return kind, n, (n if kind == "ddpm" else 1)
+    if policy is teacher and (sampler in (f"ddpm{steps}", "ddpm") or (sampler.startswith("ddim:") and sampler[5:].isdigit())):
+        kind, n = parse_sampler(sampler, steps)
+        return kind, n, (n if kind == "ddpm" else 1)
+    accepted = list(STUDENT_STEPS) if policy is not teacher else [f"ddpm{steps}", "ddim:N"]
+    close = difflib.get_close_matches(sampler, [a.replace(":N", ":16") for a in accepted], n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise ValueError(f"sampler {sampler!r} does not fit this {type(policy).__name__} checkpoint: expected "
+                     f"{' | '.join(accepted)}{hint}")
 
 
 def export_policy(policy: nn.Module, sampler: str, out: str | Path, *, name: str,

@@ -25,15 +25,16 @@ def parse_range(text: str) -> list[int]:
         part = part.strip()
         if part in SEED_SETS:
             out.extend(parse_range(SEED_SETS[part]))
-        elif ":" in part:
-            a, b = part.split(":")
-            out.extend(range(int(a), int(b)))
-        elif "-" in part[1:]:
-            a, b = part.rsplit("-", 1)
-            out.extend(range(int(a), int(b) + 1))
         elif part:
             try:
-                out.append(int(part))
+                if ":" in part:
+                    a, b = part.split(":")
+                    out.extend(range(int(a), int(b)))
+                elif "-" in part[1:]:
+                    a, b = part.rsplit("-", 1)
+                    out.extend(range(int(a), int(b) + 1))
+                else:
+                    out.append(int(part))
             except ValueError:
                 raise ValueError(f"seed range part {part!r} in {text!r} is neither an integer, a:b, a-b nor one of "
                                  f"the named sets {sorted(SEED_SETS)}") from None
