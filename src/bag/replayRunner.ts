@@ -277,6 +277,19 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     for (const p of pendingTeleop.splice(0)) rmse?.onRecorded(p.ns, p.msg);
     opts.onTick?.(i + 1, nTicks, report);
   }
+  if (interrupted) {
+    // Stopped early (signal): publish one hold first, as the live node does on stop (src/node/api.ts halt()).
+    const h = node.halt(clock.nowNs(), 'replay interrupted');
+    if (h.chunk !== null && h.trajectory !== null) {
+      chunks += 1;
+      fallbackChunks += 1;
+      trajectories += 1;
+      if (out !== null) {
+        await out.write(node.config.topics.actionChunk, 'oneflow_msgs/msg/ActionChunk', clock.nowNs(), h.chunk);
+        await out.write(node.config.topics.jointTrajectory, 'trajectory_msgs/msg/JointTrajectory', clock.nowNs(), h.trajectory);
+      }
+    }
+  }
   while (!interrupted && next.done !== true) {
     await deliver(next.value);
     next = await it.next();

@@ -185,6 +185,19 @@ export class ControlLoop {
   }
 
   /**
+   * The stop hold (ros2_controllers' halt()): the point being commanded at nowNs — config.holdPosition, else the
+   * current plan's point due at nowNs, else the measured joints, bounds-checked like every published point. The plan
+   * is dropped. Returns the one-row chunk, the reason it was withheld (string), or null when no position is known.
+   */
+  halt(nowNs: bigint): TimedChunk | string | null {
+    const hold = this.#hold(nowNs);
+    this.#plan = null;
+    this.#ensemble.clear();
+    if (hold === null || typeof hold === 'string') return hold;
+    return validateAction(hold.data, hold.dims, this.#spec.actionLow, this.#spec.actionHigh) ?? hold;
+  }
+
+  /**
    * The hold published in SAFE: config.holdPosition (bounds-checked at start-up), else the last commanded action,
    * else the measured joints — which must lie within the action bounds: a finite but absurd reading is refused
    * (returned as the reason, a string) and retried on the next tick. null: no hold position known yet.

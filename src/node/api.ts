@@ -5,7 +5,8 @@
 //   node.onMessage('/joint_states', 'sensor_msgs/msg/JointState', decodedMsg, receiveNs);  // any time, any order
 //   const report = await node.tick(nowNs);     // once per control period; resolves by nowNs + deadlineSec
 //   report.chunk / report.trajectory           // what was published on this tick (also sent to `sinks`), or null
-//   await node.close();                        // publishes nothing more; closes the policy runtime
+//   node.halt(nowNs, 'SIGTERM');               // on stop: publishes ONE hold, then nothing more (see below)
+//   await node.close();                        // halts first unless halt() already did; closes the policy runtime
 //
 // * Messages are the decoded CDR objects of src/msgs/types.ts (what @foxglove/rosmsg2-serialization returns, and
 //   what the ROS adapter gets from raw subscriptions): Image, CompressedImage, JointState, PoseStamped. The topic
@@ -19,6 +20,11 @@
 // * One tick: assemble To observation frames → seeded noise → inference (worker, budgeted) → validate → time-index
 //   the chunk (action k at t_obs + (k + first_step_offset)·dt, steps already due dropped) → execution mode →
 //   watchdog → publish. The outcome is one of ok | stale_input | deadline_miss | invalid_output | error.
+// * Stop (signal, error, lifecycle deactivate): `halt(nowNs, reason)` publishes one hold at once — the point being
+//   commanded at nowNs (config.holdPosition, else the current chunk's point due then, else the measured joints,
+//   bounds-checked) — like ros2_controllers' halt(), so a JointTrajectoryController does not keep executing the
+//   last chunk for up to its horizon; ticks still in flight or later publish nothing. `close()` halts first (at
+//   clock.nowNs(), else the last tick time) unless halt() already ran.
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────────────
 import type { NodeConfig } from '../config/nodeConfig.js';
 import type { TickOutcome } from '../control/tickOutcome.js';
@@ -81,6 +87,13 @@ export type TickReport = {
   readonly detail: string;
 };
 
+/** What `halt` published: one hold (chunk + trajectory), or nulls when stopped already / no position known. */
+export type HaltReport = {
+  readonly chunk: ActionChunk | null;
+  readonly trajectory: JointTrajectory | null;
+  readonly detail: string;
+};
+
 export interface PolicyNode {
   readonly config: NodeConfig;
   readonly spec: PolicySpec;
@@ -89,5 +102,8 @@ export interface PolicyNode {
   readonly ready: boolean;
   onMessage(topic: string, typeName: string, msg: unknown, receiveNs: bigint): MessageVerdict;
   tick(nowNs: bigint): Promise<TickReport>;
+  /** Publishes one hold and stops publishing (idempotent, never throws). */
+  halt(nowNs: bigint, reason: string): HaltReport;
+  /** Halts (unless halted already), then closes the policy runtime. */
   close(): Promise<void>;
 }

@@ -8,7 +8,7 @@ import { ObservationStore, type SourceName } from '../observation/observationSto
 import { LogThrottle } from '../telemetry/logThrottle.js';
 import { NULL_LOGGER } from '../telemetry/logger.js';
 import { NULL_METRICS } from '../telemetry/metrics.js';
-import type { CreateNodeOptions, MessageVerdict, PolicyNode, TickReport } from './api.js';
+import type { CreateNodeOptions, HaltReport, MessageVerdict, PolicyNode, TickReport } from './api.js';
 
 export function createNode(options: CreateNodeOptions): PolicyNode {
   const { config, policy } = options;
@@ -108,6 +108,25 @@ export function createNode(options: CreateNodeOptions): PolicyNode {
     };
   }
 
+  /** Publishes one hold and stops publishing (ros2_controllers' halt()); every later call publishes nothing. */
+  function halt(nowNs: bigint, reason: string): HaltReport {
+    if (closed) return { chunk: null, trajectory: null, detail: `already stopped; ${reason}` };
+    closed = true;
+    const hold = loop.halt(nowNs);
+    if (hold === null || typeof hold === 'string') {
+      const detail = `stop (${reason}): no hold published: ${hold ?? 'no position known yet'}`;
+      logger.warn({ reason, detail }, 'stopping without a hold');
+      return { chunk: null, trajectory: null, detail };
+    }
+    const chunk = toActionChunk(hold, { modelId: spec.modelId, seq: seq++, names: actionNames, inferenceSec: 0, fallback: true, state: loop.watchdog.state });
+    const trajectory = toJointTrajectory(hold, actionNames);
+    sinks?.publishChunk(chunk);
+    sinks?.publishTrajectory(trajectory);
+    metrics.countPublished(true);
+    logger.info({ reason, hold: [...hold.data] }, 'stopped: published one hold');
+    return { chunk, trajectory, detail: `stop (${reason}): hold published` };
+  }
+
   return {
     config,
     spec,
@@ -119,8 +138,9 @@ export function createNode(options: CreateNodeOptions): PolicyNode {
     },
     onMessage,
     tick,
+    halt,
     async close() {
-      closed = true;
+      halt(clock?.nowNs() ?? lastTickNs ?? 0n, 'close');
       await policy.close();
     },
   };
