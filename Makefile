@@ -16,8 +16,11 @@ $(VENV)/.installed: training/requirements.txt training/pyproject.toml
 	$(VENV)/bin/pip install --quiet --no-deps -e training
 	touch $@
 
+# npm_config_yes: rclnodejs' install runs `npx rimraf`, which would wait for a "y"; the guard refuses an install that
+# silently dropped rclnodejs while ROS 2 is sourced (docs/deploy.md §1).
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	npm_config_yes=true npm ci --no-audit --no-fund
+	bash scripts/ros-npm-guard.sh node_modules
 	touch $@
 
 # The main job on shipped defaults: replay a shipped bag (Push-T validation episode 18, never trained on) through the

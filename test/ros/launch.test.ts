@@ -36,6 +36,25 @@ test('CMakeLists.txt: node_modules and dist are installed so that colcon --symli
   }
 });
 
+test('npm ci: run non-interactively (npm_config_yes) and refused when ROS is sourced but rclnodejs was dropped', () => {
+  const makefile = readFileSync(join(ROOT, 'Makefile'), 'utf8');
+  assert.match(makefile, /npm_config_yes=true npm ci[^\n]*\n\s*bash scripts\/ros-npm-guard\.sh node_modules/, 'make setup runs npm ci with npm_config_yes, then the guard');
+  const dir = mkdtempSync(join(tmpdir(), 'oneflow-nm-'));
+  const guard = (env: Record<string, string>) =>
+    spawnSync('bash', [join(ROOT, 'scripts/ros-npm-guard.sh'), join(dir, 'node_modules')], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...env } });
+  try {
+    assert.equal(guard({}).status, 0, 'without ROS, rclnodejs is not expected');
+    const dropped = guard({ AMENT_PREFIX_PATH: '/opt/ros/jazzy' });
+    assert.equal(dropped.status, 1);
+    assert.match(dropped.stderr, /npm dropped the optional dependency rclnodejs.*npm_config_yes=true/s);
+    mkdirSync(join(dir, 'node_modules/rclnodejs/build/Release'), { recursive: true });
+    writeFileSync(join(dir, 'node_modules/rclnodejs/build/Release/rclnodejs.node'), '');
+    assert.equal(guard({ AMENT_PREFIX_PATH: '/opt/ros/jazzy' }).status, 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 /** A temp dir with fake executables that print their argv as JSON. */
 function fakeBin(names: string[]): string {
   const dir = mkdtempSync(join(tmpdir(), 'oneflow-bin-'));
