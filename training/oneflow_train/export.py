@@ -254,16 +254,19 @@ def sampler_facts(policy: nn.Module, sampler: str) -> tuple[str, int, int]:
     the sampler, the samplers this checkpoint takes and the closest one when it takes no such sampler."""
     teacher = teacher_of(policy)
     steps = teacher.config.num_train_timesteps
-    if policy is not teacher and sampler in STUDENT_STEPS:
+    student = policy is not teacher
+    if student and sampler in STUDENT_STEPS:
         return student_method(policy), STUDENT_STEPS[sampler], STUDENT_STEPS[sampler]
-    if policy is teacher and (sampler in (f"ddpm{steps}", "ddpm") or (sampler.startswith("ddim:") and sampler[5:].isdigit())):
+    if not student and (sampler in (f"ddpm{steps}", "ddpm") or (sampler.startswith("ddim:") and sampler[5:].isdigit())):
         kind, n = parse_sampler(sampler, steps)
         return kind, n, (n if kind == "ddpm" else 1)
-    accepted = list(STUDENT_STEPS) if policy is not teacher else [f"ddpm{steps}", "ddim:N"]
+    accepted = list(STUDENT_STEPS) if student else [f"ddpm{steps}", "ddim:N"]
     close = difflib.get_close_matches(sampler, [a.replace(":N", ":16") for a in accepted], n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""
-    raise ValueError(f"sampler {sampler!r} does not fit this {type(policy).__name__} checkpoint: expected "
-                     f"{' | '.join(accepted)}{hint}")
+    other = ("a teacher sampler" if student and sampler[:4] in ("ddpm", "ddim") else
+             "a student sampler" if not student and sampler in STUDENT_STEPS else "")
+    raise ValueError(f"sampler {sampler!r}{f' ({other})' if other else ''} does not fit this {type(policy).__name__} "
+                     f"checkpoint: expected {' | '.join(accepted)}{hint}")
 
 
 def export_policy(policy: nn.Module, sampler: str, out: str | Path, *, name: str,

@@ -43,7 +43,8 @@ def test_a_misspelt_sampler_on_a_student(capsys):
 @pytest.mark.skipif(not TEACHER.exists(), reason="shipped teacher checkpoint not present")
 def test_a_student_sampler_on_a_teacher(capsys):
     line = _one_line(capsys, ["flops", str(TEACHER), "--sampler", "ddim:x"])
-    assert "sampler 'ddim:x' does not fit this TeacherPolicy checkpoint: expected ddpm100 | ddim:N" in line
+    assert line.endswith("sampler 'ddim:x' does not fit this TeacherPolicy checkpoint: expected ddpm100 | ddim:N; "
+                         "did you mean 'ddim:16'?")
 
 
 def test_a_missing_checkpoint(capsys, tmp_path):
