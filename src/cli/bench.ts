@@ -4,7 +4,6 @@
 // fixture models (then the teacher/student ratio says nothing about the paper's claim; the report says so).
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { cpus, loadavg, setPriority } from 'node:os';
 import { deadlineBench, type DeadlineResult } from '../bench/deadlineBench.js';
 import { formatStats } from '../bench/latencyStats.js';
@@ -13,6 +12,8 @@ import { startBusyCore } from '../bench/busyCore.js';
 import { teacherStudentBench } from '../bench/teacherStudentBench.js';
 import { readOnnxModel } from '../onnx/readOnnxModel.js';
 import { OnnxPolicy } from '../policy/onnxPolicy.js';
+import { UsageError } from '../errors.js';
+import { parseCommandLine } from './parseCommandLine.js';
 
 const USAGE = `usage: oneflow bench [--json] [--out FILE] [--student M.onnx] [--teacher M.onnx]
                     [--n 2000] [--teacher-n 30] [--ticks 500] [--rates 10,50,100] [--no-busy] [--only a,b,c] [--nice N]
@@ -47,7 +48,7 @@ async function findModel(methods: string[]): Promise<string | null> {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseCommandLine({
     args: argv,
     options: {
       json: { type: 'boolean', default: false },
@@ -72,7 +73,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const int = (name: string, v: string): number => {
     const x = Number(v);
-    if (!Number.isInteger(x) || x < 1) throw new Error(`--${name} must be a positive integer, got '${v}'`);
+    if (!Number.isInteger(x) || x < 1) throw new UsageError(`--${name} must be a positive integer, got '${v}'`);
     return x;
   };
   const n = int('n', values.n);
@@ -80,16 +81,16 @@ export async function main(argv: string[]): Promise<number> {
   const ticks = int('ticks', values.ticks);
   const rates = values.rates.split(',').map((r) => {
     const x = Number(r);
-    if (!(x > 0 && x <= 1000)) throw new Error(`--rates entries must be in (0, 1000] Hz, got '${r}'`);
+    if (!(x > 0 && x <= 1000)) throw new UsageError(`--rates entries must be in (0, 1000] Hz, got '${r}'`);
     return x;
   });
   const spinSec = Number(values['spin-sec']);
-  if (!(spinSec >= 0 && spinSec < 0.01)) throw new Error(`--spin-sec must be in [0, 0.01) s, got '${values['spin-sec']}'`);
+  if (!(spinSec >= 0 && spinSec < 0.01)) throw new UsageError(`--spin-sec must be in [0, 0.01) s, got '${values['spin-sec']}'`);
   const only = new Set(values.only.split(','));
   let nice: number | null = null;
   if (values.nice !== undefined) {
     nice = Number(values.nice);
-    if (!Number.isInteger(nice) || nice < -20 || nice > 19) throw new Error(`--nice must be an integer in [-20, 19], got '${values.nice}'`);
+    if (!Number.isInteger(nice) || nice < -20 || nice > 19) throw new UsageError(`--nice must be an integer in [-20, 19], got '${values.nice}'`);
     setPriority(nice); // this thread; threads created later (the inference worker) inherit it
   }
   const student = values.student ?? (await findModel(['oneflow'])) ?? join(FIXTURES, 'tiny_onestep.onnx');

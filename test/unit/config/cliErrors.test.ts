@@ -40,6 +40,10 @@ test('an unknown option gets a "did you mean" in every command', () => {
   const inspect = oneflow('inspect', '--jsno', 'm.onnx');
   assert.equal(inspect.code, 2);
   assert.match(inspect.stderr, /^oneflow inspect: unknown option '--jsno' \(did you mean '--json'\?\)/);
+  const bench = oneflow('bench', '--tikcs', '10');
+  assert.equal(bench.code, 2);
+  assert.match(bench.stderr, /^oneflow bench: unknown option '--tikcs' \(did you mean '--ticks'\?\)/);
+  assert.equal(oneflow('bench', '--n', '0').code, 2, 'a bad flag value is a usage error, not a crash');
 });
 
 test('a missing model is exit 3 in inspect and in replay, one line, no stack', () => {
