@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { McapIndexedReader, type McapTypes } from '@mcap/core';
 import { MESSAGE_DEFINITIONS, MessageCodec, SchemaError, isKnownType } from '../msgs/index.js';
 import { BagError, describe, formatNs } from './errors.js';
-import { relativeFilePaths } from './metadata.js';
+import { compressionFields, relativeFilePaths } from './metadata.js';
 import { recover } from './recoverMcap.js';
 
 export interface BagTopic {
@@ -38,6 +38,31 @@ export interface BagProblem {
 
 const MCAP_MAGIC = [0x89, 0x4d, 0x43, 0x41, 0x50]; // "\x89MCAP"
 const SQLITE_MAGIC = 'SQLite format 3';
+/** Frame magics (RFC 8878 §3.1.1 for zstd; the LZ4 frame format for lz4): a payload or file that starts so is compressed. */
+const COMPRESSED_MAGIC: readonly [string, readonly number[]][] = [
+  ['zstd', [0x28, 0xb5, 0x2f, 0xfd]],
+  ['lz4', [0x04, 0x22, 0x4d, 0x18]],
+];
+
+/** 'zstd' / 'lz4' when `bytes` start with that frame magic, else null. */
+function compressedKind(bytes: Uint8Array): string | null {
+  for (const [name, magic] of COMPRESSED_MAGIC) if (magic.every((b, i) => bytes[i] === b)) return name;
+  return null;
+}
+
+/** A rosbag2 bag written with `compression_mode` message or file cannot be read as plain CDR: refuse, naming the way out. */
+function refuseCompressed(where: string, yaml: string): void {
+  const { mode, format } = compressionFields(yaml);
+  if (mode === '') return;
+  const what =
+    mode === 'message'
+      ? `every message payload is ${format || 'compression'}-compressed`
+      : `its files are ${format || 'compression'}-compressed whole`;
+  throw new BagError(
+    `${where} says compression_mode ${mode}, compression_format ${format || '?'}: ${what}; OneFlow reads uncompressed bags. ` +
+      'Decompress it first, e.g. `ros2 bag convert` with an output without compression, or rosbags-convert',
+  );
+}
 
 export interface Channel {
   topic: string;
@@ -91,6 +116,10 @@ async function openFile(path: string, problems: BagProblem[]): Promise<FileSourc
   } catch (err) {
     throw new BagError(`cannot read bag file ${path}: ${describe(err)}`);
   }
+  const packed = compressedKind(head);
+  if (packed !== null) {
+    throw new BagError(`${path} is a ${packed}-compressed file (rosbag2 compression_mode file), not MCAP; decompress it first (e.g. \`${packed} -d\`)`);
+  }
   if (head.toString('latin1').startsWith(SQLITE_MAGIC)) {
     throw new BagError(`${path} is a sqlite3 rosbag2 file; only MCAP is supported (convert it: ros2 bag convert, or rosbags-convert)`);
   }
@@ -109,6 +138,13 @@ async function openFile(path: string, problems: BagProblem[]): Promise<FileSourc
       `${path} has ${compressions.join(' and ')}-compressed chunks; OneFlow reads uncompressed MCAP (the rosbag2 default). ` +
         `Convert it first, e.g. \`ros2 bag convert\` or \`rosbags-convert\` without compression`,
     );
+  }
+  try {
+    for await (const record of reader.readMetadata({ name: 'rosbag2' })) {
+      refuseCompressed(`${path}: its rosbag2 metadata record`, record.metadata.get('serialized_metadata') ?? '');
+    }
+  } catch (err) {
+    throw err instanceof BagError ? err : new BagError(`${path} is corrupt: its metadata records cannot be read: ${describe(err)}`);
   }
   const counts = new Map<number, number>();
   if (reader.statistics !== undefined) {
@@ -130,6 +166,16 @@ async function openFile(path: string, problems: BagProblem[]): Promise<FileSourc
   };
 }
 
+async function readMetadataYaml(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'EISDIR') throw new BagError(`${path} is a directory, not rosbag2's metadata file; remove or rename it`);
+    throw new BagError(`cannot read ${path}: ${describe(err)}`);
+  }
+}
+
 async function bagFiles(path: string): Promise<string[]> {
   let info;
   try {
@@ -141,7 +187,9 @@ async function bagFiles(path: string): Promise<string[]> {
   const entries = await readdir(path);
   let names: string[] = [];
   if (entries.includes('metadata.yaml')) {
-    names = relativeFilePaths(await readFile(join(path, 'metadata.yaml'), 'utf8'));
+    const yaml = await readMetadataYaml(join(path, 'metadata.yaml'));
+    refuseCompressed(`${path}: metadata.yaml`, yaml);
+    names = relativeFilePaths(yaml);
     const missing = names.filter((n) => !entries.includes(n));
     if (missing.length > 0) throw new BagError(`bag ${path}: metadata.yaml lists ${missing.join(', ')}, which is missing`);
   }
@@ -217,6 +265,13 @@ export class BagReader {
         const ch = f.channels.get(m.channelId);
         if (ch === undefined) {
           throw new BagError(`bag file ${f.path}: message at ${formatNs(m.logTime)} names channel ${m.channelId}, which is not defined`);
+        }
+        const packed = compressedKind(m.data);
+        if (packed !== null) {
+          throw new BagError(
+            `${f.path}: the message on ${ch.topic} at ${formatNs(m.logTime)} is ${packed}-compressed (rosbag2 per-message compression), ` +
+              `not CDR; OneFlow reads uncompressed bags (decompress it first, e.g. rosbags-convert)`,
+          );
         }
         if (wanted !== undefined && !wanted.has(ch.topic)) continue;
         yield {

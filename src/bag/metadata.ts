@@ -128,3 +128,13 @@ export function relativeFilePaths(yaml: string): string[] {
   }
   return out;
 }
+
+/** rosbag2's `compression_mode` and `compression_format` fields (a tolerant line scan; '' when absent or empty). */
+export function compressionFields(yaml: string): { mode: string; format: string } {
+  const field = (key: string): string => {
+    const m = new RegExp(`^\\s*${key}:\\s*(.*?)\\s*$`, 'm').exec(yaml);
+    return (m?.[1] ?? '').replace(/^["']|["']$/g, '').toLowerCase();
+  };
+  const mode = field('compression_mode');
+  return { mode: mode === 'none' ? '' : mode, format: field('compression_format') };
+}

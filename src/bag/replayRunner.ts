@@ -146,10 +146,6 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   }
   checkTopics(bag, node);
   const required = requiredTopics(node);
-  const out = opts.out ?? null;
-  const copied = out === null ? new Set<string>() : await copyTopics(bag, out, node, problems);
-  const monitor = new StampMonitor(problems, opts.gapSec ?? 2.5 / node.config.controlRateHz);
-
   // Tick schedule on the bag clock, over the main run of log times only.
   const span = await dataSpan(bag, new Set(required.keys()), BigInt(Math.round((opts.outlierGapSec ?? 60) * 1e9)));
   const firstByTopic = span.firstByTopic;
@@ -166,6 +162,9 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   const period = periodNs(node.config.controlRateHz);
   const nTicks = span.lastInputNs < firstTick ? 0 : Number((span.lastInputNs - firstTick) / period) + 1;
   const tickAt = (i: number): bigint => firstTick + BigInt(i) * period;
+  const out = opts.out ?? null;
+  const copied = out === null ? new Set<string>() : await copyTopics(bag, out, node, problems);
+  const monitor = new StampMonitor(problems, opts.gapSec ?? 2.5 / node.config.controlRateHz);
   const outlier = (m: BagMessage): boolean => {
     if (m.logTimeNs >= span.startNs && m.logTimeNs <= span.endNs) return false;
     const before = m.logTimeNs < span.startNs;

@@ -164,13 +164,16 @@ async function replay(a: Args): Promise<{ summary: ReplaySummary; code: number }
   const showBar = process.stderr.isTTY === true && !a.json;
   const bar = progressBar(showBar);
   let summary: ReplaySummary;
+  // SIGINT (Ctrl-C) and SIGTERM (kill, a supervisor, `timeout`) both end the replay after the current tick with a
+  // complete output bag (footer, summary, metadata.yaml); a second signal of the same kind aborts at once.
   let stopRequested = false;
-  const onSigint = () => {
+  const onSignal = (signal: NodeJS.Signals) => {
     stopRequested = true;
-    process.stderr.write('\ninterrupted: finishing the output bag (Ctrl-C again to abort)\n');
-    process.removeListener('SIGINT', onSigint);
+    process.stderr.write(`\ninterrupted (${signal}): finishing the output bag (${signal} again to abort)\n`);
+    process.removeListener(signal, onSignal);
   };
-  process.on('SIGINT', onSigint);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     const policy = a.noDeadline ? withoutDeadline(loaded) : loaded;
     server = a.metricsPort > 0 ? new ReplayMetrics(policy.spec, config.executionMode) : null;
@@ -203,7 +206,8 @@ async function replay(a: Args): Promise<{ summary: ReplaySummary; code: number }
       shouldStop: () => stopRequested,
     });
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
     finished = true;
     bar.end();
     await out?.close();

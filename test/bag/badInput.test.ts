@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BagReader } from '../../src/bag/bagReader.js';
 import { BagWriter } from '../../src/bag/bagWriter.js';
 import { BagError } from '../../src/bag/errors.js';
 import { MessageCodec, SchemaError } from '../../src/msgs/index.js';
-import { FIXTURE_MCAP, tempDir } from './helpers.js';
+import { FIXTURE_BAG, FIXTURE_MCAP, HAVE_PYTHON, python, tempDir } from './helpers.js';
 
 function fixtureBytes(): Buffer {
   return readFileSync(FIXTURE_MCAP);
@@ -116,4 +116,48 @@ test('compressed chunks are refused with the way out; a file without Statistics 
   await write(join(dir, 'nostats.mcap'), { useStatistics: false });
   const bag = await BagReader.open(join(dir, 'nostats.mcap'));
   assert.equal(bag.topic('/g')?.messageCount, 3);
+});
+
+/** The fixture rewritten by the PyPI `rosbags` writer with rosbag2 per-message zstd compression. */
+function perMessageZstdBag(): string {
+  const dir = join(tempDir(), 'zmsg');
+  python(
+    `import sys
+from pathlib import Path
+from rosbags.rosbag2 import Reader, Writer
+from rosbags.rosbag2.enums import CompressionFormat, CompressionMode, StoragePlugin
+w = Writer(Path(sys.argv[2]), version=9, storage_plugin=StoragePlugin.MCAP)
+w.set_compression(CompressionMode.MESSAGE, CompressionFormat.ZSTD)
+with Reader(Path(sys.argv[1])) as r, w:
+    out = {c.id: w.add_connection(c.topic, c.msgtype, msgdef=c.msgdef.data, rihs01=c.digest) for c in r.connections}
+    for c, t, raw in r.messages():
+        w.write(out[c.id], t, raw)
+`,
+    [FIXTURE_BAG, dir],
+  );
+  return dir;
+}
+
+test('a per-message zstd-compressed bag (rosbag2 compression_mode message) is refused, never read as plain CDR', { skip: !HAVE_PYTHON && 'no .venv' }, async () => {
+  const dir = perMessageZstdBag();
+  await assert.rejects(BagReader.open(dir), (e: unknown) => {
+    assert.ok(e instanceof BagError, String(e));
+    assert.match(e.message, /zmsg: metadata\.yaml says compression_mode message, compression_format zstd: every message payload is zstd-compressed; OneFlow reads uncompressed bags\. Decompress it first/);
+    return true;
+  });
+  // the .mcap alone (no metadata.yaml beside it): its payloads start with the zstd frame magic
+  const mcap = readdirSync(dir).find((f) => f.endsWith('.mcap'))!;
+  const alone = join(tempDir(), 'alone.mcap');
+  writeFileSync(alone, readFileSync(join(dir, mcap)));
+  await assert.rejects(BagReader.open(alone), /alone\.mcap: its rosbag2 metadata record says compression_mode message, compression_format zstd/);
+});
+
+test('a payload that starts with the zstd frame magic is refused as compressed even without any metadata saying so', async () => {
+  const dir = join(tempDir(), 'sniff');
+  const w = await BagWriter.create(dir);
+  await w.addTopic('/g', 'acme_msgs/msg/Grip', { definition: 'float64 width\n' });
+  await w.writeRaw('/g', 5_000_000_000n, Uint8Array.of(0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0));
+  await w.close();
+  const bag = await BagReader.open(dir);
+  await assert.rejects(drain(bag), /sniff_0\.mcap: the message on \/g at 5\.000000000 s is zstd-compressed \(rosbag2 per-message compression\), not CDR/);
 });

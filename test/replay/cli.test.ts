@@ -76,3 +76,31 @@ test('unreadable input exits 4, bad arguments exit 2, with one clear line and no
   assert.equal(taken.code, 4);
   assert.match(taken.stderr, /already holds a bag/);
 });
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  test(`${signal} during a paced replay finishes the output bag: footer, summary and metadata.yaml`, async () => {
+    const { spawn } = await import('node:child_process');
+    const { BagReader } = await import('../../src/bag/bagReader.js');
+    const out = join(tempDir(), 'sig');
+    const child = spawn(process.execPath, ['dist/src/cli.js', 'replay', 'test/fixtures/bags/pusht_ep018', '--out', out, '--rate', '1', '--json']);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // wait until the replay is under way (its output file exists), then a little longer so some ticks ran
+    for (let i = 0; i < 300 && !existsSync(join(out, 'sig_0.mcap')); i++) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 1000));
+    child.kill(signal);
+    const code = await exited;
+    assert.equal(code, 0, stderr);
+    assert.match(stderr, new RegExp(`interrupted \\(${signal}\\): finishing the output bag`));
+    const summary = JSON.parse(stdout);
+    assert.equal(summary.interrupted, true);
+    assert.ok(summary.ticks.total > 0 && summary.ticks.total < 85, `${summary.ticks.total} ticks`);
+    assert.ok(existsSync(join(out, 'metadata.yaml')) && existsSync(join(out, 'summary.json')));
+    const bag = await BagReader.open(out); // indexed: a truncated file would be reported as a problem
+    assert.deepEqual(bag.problems, []);
+    assert.ok((bag.topic('/oneflow/action_chunk')?.messageCount ?? 0) >= summary.published.chunks - 1);
+  });
+}
