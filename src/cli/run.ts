@@ -3,7 +3,13 @@
 //   --ros-args (from ros2 launch / ros2 run) ─► rclnodejs.init ─► Node ─► declared parameters ─► NodeConfig
 //   OnnxPolicy (worker) ─► createNode(config, policy, clock = ROS time, sinks = ROS publishers, Prometheus metrics)
 //   raw subscriptions ─► node.onMessage        ROS timer every 1/control_rate_hz ─► node.tick(scheduled time)
-//   SIGINT / SIGTERM ─► stop ticking, publish nothing more, close the worker, destroy the node, shut rcl down
+//   SIGINT / SIGTERM ─► stop ticking, publish one hold (node.halt), nothing more; close the worker, destroy the
+//                       node, shut rcl down
+//                       (handlers stay installed until then: a second Ctrl-C — terminal + launch — is absorbed)
+//   use_sim_time ─► ROS time from our own best-effort /clock subscription; no tick before the first /clock
+//
+// Parameters: rclnodejs 2.2.0 applies only the `/**` and bare-name keys of --params-file; launch_ros writes
+// `/<node>:`. The overrides rcl parsed are re-resolved here the way rclcpp does (transport/parameterOverrides.ts).
 //
 // Exit codes (docs/errors.md): 0 after a signal; 2 the configuration is refused (the message names the parameter);
 // 3 the model is refused; 5 rclnodejs is missing or ROS / the metrics port / the worker failed; 1 unexpected.
@@ -11,7 +17,7 @@ import type { Server } from 'node:http';
 import { Histogram } from 'prom-client';
 import { parameterTable, declareRosParameters, nodeConfigFromParameters } from '../config/rosParams.js';
 import type { NodeConfig } from '../config/nodeConfig.js';
-import { OneflowError, TransportError } from '../errors.js';
+import { ConfigError, OneflowError, TransportError } from '../errors.js';
 import type { PolicyNode } from '../node/api.js';
 import { createNode } from '../node/createNode.js';
 import type { PolicyRuntime } from '../policy/policyRuntime.js';
@@ -20,8 +26,9 @@ import { LogThrottle } from '../telemetry/logThrottle.js';
 import type { Logger } from '../telemetry/logger.js';
 import { pinoLogger } from '../telemetry/pinoLogger.js';
 import { LATENCY_BUCKETS_SEC, PromMetrics } from '../telemetry/promMetrics.js';
-import type { RclModule, RclTimerInfo } from '../transport/rclnodejsApi.js';
-import { RosTransport, inputsFor, loadRclnodejs } from '../transport/rosTransport.js';
+import { nodeFqn, resolveParameterOverrides } from '../transport/parameterOverrides.js';
+import type { RclModule, RclNode, RclNodeParameterOverrides, RclParameter, RclTimerInfo } from '../transport/rclnodejsApi.js';
+import { RosTransport, inputsFor, loadParameterOverrideReader, loadRclnodejs } from '../transport/rosTransport.js';
 
 export const NODE_NAME = 'oneflow_policy';
 
@@ -51,13 +58,21 @@ export function scheduledTimeNs(info: RclTimerInfo | undefined, nowNs: bigint, t
   return t0Ns + (k < 0n ? 0n : k) * periodNs;
 }
 
+/** Signal source (process): handlers are added with `on` and removed once shutdown has finished. */
+export type SignalSource = {
+  on(signal: 'SIGINT' | 'SIGTERM', handler: () => void): unknown;
+  removeListener(signal: string, handler: () => void): unknown;
+};
+
 /** What `runNode` needs from the outside world; tests pass fakes. */
 export type RunDeps = {
   readonly rcl: RclModule;
+  /** Every parameter override rcl parsed from --ros-args, per node key (the addon's getParameterOverrides). */
+  readonly parameterOverrides: () => readonly RclNodeParameterOverrides[];
   readonly loadPolicy: (config: NodeConfig) => Promise<PolicyRuntime>;
   readonly makeLogger: (config: NodeConfig) => Logger & { flush?(): void };
   /** Where SIGINT/SIGTERM come from (process). */
-  readonly signals: { once(signal: 'SIGINT' | 'SIGTERM', handler: () => void): unknown; removeListener(signal: string, handler: () => void): unknown };
+  readonly signals: SignalSource;
   /** Bind address of the metrics server (default all interfaces). */
   readonly metricsHost?: string;
 };
@@ -83,12 +98,15 @@ export async function runNode(argv: readonly string[], deps: RunDeps): Promise<R
   let policy: PolicyRuntime | null = null;
   let transport: RosTransport | null = null;
   try {
-    const config = nodeConfigFromParameters(declareRosParameters(rcl, rosNode));
+    const overrides = resolveParameterOverrides(deps.parameterOverrides(), nodeFqn(rosNode.namespace(), rosNode.name()));
+    const simTime = applySimTime(rcl, rosNode, overrides);
+    const config = nodeConfigFromParameters(declareRosParameters(rcl, rosNode, overrides.filter((p) => p.name !== 'use_sim_time')));
     const logger = deps.makeLogger(config);
     policy = await deps.loadPolicy(config);
     const spec = policy.spec;
     const metrics = new PromMetrics({ model: { name: spec.name, method: spec.method, modelId: spec.modelId, executionMode: config.executionMode } });
     transport = new RosTransport({ rcl, node: rosNode, config, metrics, logger });
+    if (simTime) transport.followClock();
     const node = createNode({ config, policy, clock: transport, sinks: transport, metrics, logger });
     transport.subscribe(inputsFor(config, spec), (topic, typeName, msg, receiveNs) => void node.onMessage(topic, typeName, msg, receiveNs));
 
@@ -114,7 +132,8 @@ export async function runNode(argv: readonly string[], deps: RunDeps): Promise<R
     let inFlight: Promise<unknown> | null = null;
     let skipped = 0;
     const throttle = new LogThrottle(config.logThrottleSec);
-    const t0Ns = transport.nowNs();
+    // Start of the tick grid: now, or under use_sim_time (ROS time 0 until the first /clock) the first set time.
+    let t0Ns = transport.nowNs();
     const timer = rosNode.createTimer(periodNs, (info?: RclTimerInfo) => {
       if (transport!.closed) return;
       if (inFlight !== null) {
@@ -125,9 +144,14 @@ export async function runNode(argv: readonly string[], deps: RunDeps): Promise<R
         return;
       }
       const nowNs = transport!.nowNs();
-      const scheduled = scheduledTimeNs(info, nowNs, t0Ns, periodNs);
-      const firedNs = typeof info?.actualCallTime === 'bigint' ? info.actualCallTime : nowNs;
-      lateness.observe(Math.max(0, Number(firedNs - scheduled)) / 1e9);
+      if (nowNs === 0n) return; // use_sim_time and no /clock yet: nothing to schedule on (and every input is "stale")
+      if (t0Ns === 0n) t0Ns = nowNs;
+      // A timer call scheduled before the clock started (sim time jumping from 0 to the bag's time) is not a
+      // schedule to measure against: tick on the grid from t0 and record no lateness for it.
+      const beforeStart = typeof info?.expectedCallTime === 'bigint' && info.expectedCallTime < t0Ns;
+      const scheduled = beforeStart ? scheduledTimeNs(undefined, nowNs, t0Ns, periodNs) : scheduledTimeNs(info, nowNs, t0Ns, periodNs);
+      const firedNs = typeof info?.actualCallTime === 'bigint' && !beforeStart ? info.actualCallTime : nowNs;
+      if (!beforeStart) lateness.observe(Math.max(0, Number(firedNs - scheduled)) / 1e9);
       lastTickWallMs = Date.now();
       inFlight = node
         .tick(scheduled)
@@ -144,18 +168,24 @@ export async function runNode(argv: readonly string[], deps: RunDeps): Promise<R
     let stopping: Promise<number> | null = null;
     let resolveDone!: (code: number) => void;
     const done = new Promise<number>((r) => (resolveDone = r));
-    const onSignal = (signal: string) => () => void stop(`received ${signal}`);
+    // `on`, not `once`: Ctrl-C in a terminal under ros2 launch delivers SIGINT twice (the process group, then
+    // launch); a second signal while stopping must not fall through to Node's default (exit by signal, -2).
+    const onSignal = (signal: string) => () => {
+      if (stopping !== null) logger.warn({ signal }, 'already shutting down; signal ignored');
+      void stop(`received ${signal}`);
+    };
     const onInt = onSignal('SIGINT');
     const onTerm = onSignal('SIGTERM');
-    deps.signals.once('SIGINT', onInt);
-    deps.signals.once('SIGTERM', onTerm);
+    deps.signals.on('SIGINT', onInt);
+    deps.signals.on('SIGTERM', onTerm);
 
     const stop = (reason: string): Promise<number> => {
       stopping ??= (async () => {
         logger.info({ reason }, 'shutting down');
-        deps.signals.removeListener('SIGINT', onInt);
-        deps.signals.removeListener('SIGTERM', onTerm);
         timer.cancel();
+        // One hold at once (the core's halt: like ros2_controllers' halt()), so a JointTrajectoryController stops
+        // at the commanded point instead of running out the last chunk; a tick still in flight publishes nothing.
+        node.halt(transport!.nowNs(), reason);
         await inFlight; // resolves by its deadline
         await node.close(); // publishes nothing more, closes the inference worker
         transport!.close(); // stops spinning, destroys the node
@@ -166,6 +196,8 @@ export async function runNode(argv: readonly string[], deps: RunDeps): Promise<R
           await closed;
         }
         logger.flush?.();
+        deps.signals.removeListener('SIGINT', onInt);
+        deps.signals.removeListener('SIGTERM', onTerm);
         resolveDone(0);
         return 0;
       })();
@@ -179,6 +211,21 @@ export async function runNode(argv: readonly string[], deps: RunDeps): Promise<R
     if (!rcl.isShutdown()) rcl.shutdown();
     throw err;
   }
+}
+
+/**
+ * use_sim_time as resolved from the overrides (rclnodejs' TimeSource saw only its own `/**` / bare-name view of
+ * them): set on the node when it differs, which switches its ROS clock to simulated time. Returns whether it is on.
+ */
+function applySimTime(rcl: RclModule, rosNode: RclNode, overrides: readonly RclParameter[]): boolean {
+  const wanted = overrides.find((p) => p.name === 'use_sim_time');
+  const current = rosNode.getParameter('use_sim_time').value === true;
+  if (wanted === undefined) return current;
+  if (wanted.type !== rcl.ParameterType.PARAMETER_BOOL) {
+    throw new ConfigError([{ field: 'parameter use_sim_time', value: wanted.value, allowed: 'a bool' }]);
+  }
+  if (wanted.value !== current) rosNode.setParameter(new rcl.Parameter('use_sim_time', rcl.ParameterType.PARAMETER_BOOL, wanted.value));
+  return wanted.value === true;
 }
 
 async function listenOrExplain(port: number, metrics: PromMetrics, health: Parameters<typeof listen>[2], host: string | undefined): Promise<Server> {
@@ -206,12 +253,14 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     const rcl = await loadRclnodejs();
+    const parameterOverrides = await loadParameterOverrideReader(rcl);
     const { OnnxPolicy } = await import('../policy/onnxPolicy.js');
     const running = await runNode(argv, {
       rcl,
       loadPolicy: (config) =>
         OnnxPolicy.create({ modelPath: config.modelPath, intraOpThreads: config.intraOpThreads, interOpThreads: config.interOpThreads, warmupRuns: config.warmupRuns }),
       makeLogger: (config) => pinoLogger(config.logLevel),
+      parameterOverrides,
       signals: process,
     });
     const code = await running.done;

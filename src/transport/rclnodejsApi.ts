@@ -44,6 +44,25 @@ export interface RclTime {
   readonly nanoseconds: bigint;
 }
 
+/** builtin_interfaces/msg/Time as a decoded message (rosgraph_msgs/msg/Clock's `clock`). */
+export type RclTimeMsg = { readonly sec: number; readonly nanosec: number };
+
+/** The node's ROS clock (lib/clock.js ROSClock): under use_sim_time its time is whatever was last set here. */
+export interface RclRosClock {
+  set rosTimeOverride(time: RclTime);
+}
+
+/**
+ * One entry of the parameter overrides rcl parsed from `--ros-args` (`-p`, `--params-file`), as the addon's
+ * `getParameterOverrides(context.handle)` returns them: `name` is the node key exactly as written — `/**`, a bare
+ * `oneflow_policy`, a fully qualified `/oneflow_policy` (what launch_ros writes), a wildcard `/**\/oneflow_policy` —
+ * in the order rcl first met each key. rclnodejs 2.2.0 itself applies only `/**` and the bare node name.
+ */
+export type RclNodeParameterOverrides = {
+  readonly name: string;
+  readonly parameters: readonly RclParameter[];
+};
+
 export interface RclPublisher {
   readonly topic: string;
   /** A Node `Buffer` is published as-is (rcl_publish_serialized_message); a Uint8Array is NOT (it is treated as a
@@ -92,16 +111,20 @@ export interface RclNode {
   namespace(): string;
   getLogger(): RclLogger;
   now(): RclTime;
+  getClock(): RclRosClock;
   declareParameter(parameter: RclParameter, descriptor?: RclParameterDescriptor, ignoreOverride?: boolean): RclParameter;
   hasParameter(name: string): boolean;
   getParameter(name: string): RclParameter;
+  /** Runs the on-set-parameters callbacks (use_sim_time → the TimeSource switches the clock). */
+  setParameter(parameter: RclParameter): unknown;
   getParameterOverrides(): RclParameter[];
-  /** With `isRaw: true` the callback receives the CDR bytes (4-byte encapsulation header + XCDR1) as a Buffer. */
-  createSubscription(
+  /** With `isRaw: true` the callback receives the CDR bytes (4-byte encapsulation header + XCDR1) as a Buffer;
+   * without it, the decoded message object (M). */
+  createSubscription<M = Buffer>(
     typeClass: string,
     topic: string,
     options: RclEntityOptions,
-    callback: (message: Buffer) => void,
+    callback: (message: M) => void,
   ): RclSubscription;
   createPublisher(typeClass: string, topic: string, options?: RclEntityOptions): RclPublisher;
   /** `period` in nanoseconds as a bigint (a number throws TypeValidationError). */
@@ -143,4 +166,8 @@ export interface RclModule {
   readonly FloatingPointRange: new (fromValue: number, toValue: number, step?: number) => RclRange;
   readonly IntegerRange: new (fromValue: bigint, toValue: bigint, step?: bigint) => RclRange;
   readonly QoS: RclQoSStatic;
+  /** lib/time.js: a ROS_TIME Time from a builtin_interfaces/msg/Time message. */
+  readonly Time: { fromMsg(msg: RclTimeMsg): RclTime };
+  /** lib/context.js: `init()` without a context initialises this one; its `handle` is what the addon takes. */
+  readonly Context: { defaultContext(): { readonly handle: unknown } };
 }

@@ -14,7 +14,7 @@ import type { ActionSink, Clock } from '../node/api.js';
 import type { PolicySpec } from '../policy/policySpec.js';
 import { NULL_LOGGER, type Logger } from '../telemetry/logger.js';
 import { NULL_METRICS, type Metrics } from '../telemetry/metrics.js';
-import type { RclModule, RclNode, RclPublisher, RclSubscription } from './rclnodejsApi.js';
+import type { RclModule, RclNode, RclNodeParameterOverrides, RclPublisher, RclSubscription, RclTimeMsg } from './rclnodejsApi.js';
 
 export const ACTION_CHUNK_TYPE = 'oneflow_msgs/msg/ActionChunk';
 export const JOINT_TRAJECTORY_TYPE = 'trajectory_msgs/msg/JointTrajectory';
@@ -50,11 +50,30 @@ export function inputsFor(config: NodeConfig, spec: PolicySpec): RosInput[] {
   return inputs;
 }
 
+/** The clock topic rosbag2 (`ros2 bag play --clock`) and simulators publish, best effort (rclcpp ClockQoS). */
+export const CLOCK_TOPIC = '/clock';
+export const CLOCK_TYPE = 'rosgraph_msgs/msg/Clock';
+
 /**
  * Imports rclnodejs (an optionalDependency: it installs only where ROS 2 is sourced). Throws a TransportError that
  * says how to get it instead of a bare ERR_MODULE_NOT_FOUND.
+ *
+ * Refuses to import it at all when no ROS 2 environment is sourced (`env` has no AMENT_PREFIX_PATH): rclnodejs
+ * 2.2.0's loader, when its addon fails to load (it would, without ROS' libraries on the path), deletes the addon
+ * (`node-gyp clean`) and rebuilds it from source — turning a missing `source` into a broken install.
  */
-export async function loadRclnodejs(importer: () => Promise<unknown> = () => import('rclnodejs' as string)): Promise<RclModule> {
+export async function loadRclnodejs(
+  importer: () => Promise<unknown> = () => import('rclnodejs' as string),
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<RclModule> {
+  if ((env.AMENT_PREFIX_PATH ?? '') === '') {
+    throw new TransportError(
+      'no ROS 2 environment (AMENT_PREFIX_PATH is empty): source your ROS 2 setup (`source /opt/ros/jazzy/setup.bash`, ' +
+        'or `source scripts/ros-env.sh` for the project\'s PyPI install) before `oneflow run`. rclnodejs is not loaded ' +
+        'without it: its loader would delete and rebuild its native addon (docs/deploy.md).',
+      '[env=AMENT_PREFIX_PATH]',
+    );
+  }
   let mod: unknown;
   try {
     mod = await importer();
@@ -70,6 +89,36 @@ export async function loadRclnodejs(importer: () => Promise<unknown> = () => imp
   }
   const m = mod as { default?: unknown };
   return (m.default ?? mod) as RclModule;
+}
+
+/**
+ * A reader of every parameter override rcl parsed from --ros-args, per node key — the data rclnodejs' own Node
+ * filters down to `/**` and the bare name (transport/parameterOverrides.ts applies rclcpp's rule instead). The
+ * addon is reached through rclnodejs' exported `lib/native_loader.js` (the same, already loaded, .node file).
+ */
+export async function loadParameterOverrideReader(
+  rcl: RclModule,
+  importer: () => Promise<unknown> = () => import('rclnodejs/lib/native_loader.js' as string),
+): Promise<() => RclNodeParameterOverrides[]> {
+  type Addon = { getParameterOverrides?: (contextHandle: unknown) => RclNodeParameterOverrides[] | undefined };
+  let addon: Addon;
+  try {
+    const mod = (await importer()) as { default?: Addon };
+    addon = mod.default ?? (mod as Addon);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new TransportError(`cannot load rclnodejs' native addon: ${why.split('\n')[0]}`, '[module=rclnodejs/lib/native_loader.js]', { cause: err });
+  }
+  const read = addon.getParameterOverrides;
+  if (typeof read !== 'function') {
+    throw new TransportError('rclnodejs\' addon has no getParameterOverrides (rclnodejs 2.2.0 expected)', '[module=rclnodejs/lib/native_loader.js]');
+  }
+  // Wrapped as rclnodejs' own Node does: the addon gives INTEGER values as numbers; rcl.Parameter makes them bigint.
+  return () =>
+    (read(rcl.Context.defaultContext().handle) ?? []).map((entry) => ({
+      name: entry.name,
+      parameters: entry.parameters.map((p) => new rcl.Parameter(p.name, p.type, p.value)),
+    }));
 }
 
 /** Copy-free view of encoded bytes as the Node Buffer rclnodejs needs to publish them raw. */
@@ -151,6 +200,24 @@ export class RosTransport implements ActionSink, Clock {
   publishTrajectory(msg: JointTrajectory): void {
     if (this.#closed) return;
     this.#trajectoryPub.publish(asBuffer(encodeMessage(JOINT_TRAJECTORY_TYPE, msg)));
+  }
+
+  /**
+   * Under use_sim_time: follow /clock with our own best-effort subscription. rclnodejs' TimeSource subscribes
+   * RELIABLE, which never matches `ros2 bag play --clock` (best effort), so simulated time would stay at 0. A
+   * best-effort subscriber matches reliable and best-effort publishers alike.
+   */
+  followClock(): void {
+    const clock = this.#node.getClock();
+    const options = { qos: this.#rcl.QoS.profileSensorData };
+    this.#subscriptions.push(
+      this.#create('subscription', CLOCK_TOPIC, () =>
+        this.#node.createSubscription<{ clock: RclTimeMsg }>(CLOCK_TYPE, CLOCK_TOPIC, options, (msg) => {
+          if (!this.#closed) clock.rosTimeOverride = this.#rcl.Time.fromMsg(msg.clock);
+        }),
+      ),
+    );
+    this.#logger.info({ topic: CLOCK_TOPIC, qos: 'sensor_data' }, 'following simulated time');
   }
 
   /** ROS time of the node (the /clock time under use_sim_time), ns. */

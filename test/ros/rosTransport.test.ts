@@ -120,9 +120,10 @@ test('asBuffer wraps without copying; loadRclnodejs explains how to get rclnodej
   assert.equal(buf.buffer, bytes.buffer);
   assert.deepEqual([...buf], [8, 7]);
   const missing = () => Promise.reject(new Error("Cannot find package 'rclnodejs'"));
-  await assert.rejects(loadRclnodejs(missing), /rclnodejs is not available.*source \/opt\/ros\/jazzy\/setup\.bash.*oneflow replay.*\[cause=Cannot find package 'rclnodejs'\]/s);
+  const sourced = { AMENT_PREFIX_PATH: '/opt/ros/jazzy' };
+  await assert.rejects(loadRclnodejs(missing, sourced), /rclnodejs is not available.*source \/opt\/ros\/jazzy\/setup\.bash.*oneflow replay.*\[cause=Cannot find package 'rclnodejs'\]/s);
   const fake = makeFakeRclnodejs();
-  assert.equal(await loadRclnodejs(() => Promise.resolve({ default: fake })), fake);
+  assert.equal(await loadRclnodejs(() => Promise.resolve({ default: fake }), sourced), fake);
 });
 
 /** Replays the fixture bag; returns the raw output bytes per output topic and every tick time. */
@@ -171,9 +172,10 @@ for (const [label, spec] of [['state policy', testPolicySpec()], ['image policy'
       rosNode.nowNs = t;
       await node.tick(t);
     }
-    await node.close();
-    const sentChunks = rosNode.publisher(config.topics.actionChunk).sent;
-    const sentTraj = rosNode.publisher(config.topics.jointTrajectory).sent;
+    const sentChunks = [...rosNode.publisher(config.topics.actionChunk).sent];
+    const sentTraj = [...rosNode.publisher(config.topics.jointTrajectory).sent];
+    await node.close(); // halts: one more hold goes out live (replayBytes' bag was closed before its node)
+    assert.equal(rosNode.publisher(config.topics.actionChunk).sent.length, sentChunks.length + 1, 'close() published one hold');
     assert.equal(sentChunks.length, replayed.chunk.length);
     assert.equal(sentTraj.length, replayed.traj.length);
     sentChunks.forEach((b, i) => assert.ok(Buffer.compare(b, Buffer.from(replayed.chunk[i]!)) === 0, `ActionChunk ${i} differs`));
