@@ -3,7 +3,7 @@
 // killed, copy cut short) is read record by record and its complete chunks recovered, with the loss reported as a
 // BagProblem rather than thrown away silently. Nothing here decodes messages unless asked (see codecFor()).
 import { open, readFile, readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { McapIndexedReader, type McapTypes } from '@mcap/core';
 import { MESSAGE_DEFINITIONS, MessageCodec, SchemaError, isKnownType } from '../msgs/index.js';
 import { BagError, describe, formatNs } from './errors.js';
@@ -76,6 +76,8 @@ export interface FileSource {
   channels: Map<number, Channel>;
   schemas: Map<number, { name: string; encoding: string; data: Uint8Array }>;
   counts: Map<number, number>;
+  /** First and last log time of the file's messages (null when it holds none). */
+  span: { startNs: bigint; endNs: bigint } | null;
   messages(): AsyncGenerator<McapTypes.TypedMcapRecords['Message']>;
 }
 
@@ -147,12 +149,17 @@ async function openFile(path: string, problems: BagProblem[]): Promise<FileSourc
     throw err instanceof BagError ? err : new BagError(`${path} is corrupt: its metadata records cannot be read: ${describe(err)}`);
   }
   const counts = new Map<number, number>();
+  let span: FileSource['span'] = null;
   if (reader.statistics !== undefined) {
     for (const [id, n] of reader.statistics.channelMessageCounts) counts.set(id, Number(n));
+    if (reader.statistics.messageCount > 0n) span = { startNs: reader.statistics.messageStartTime, endNs: reader.statistics.messageEndTime };
   } else {
     // No Statistics record (not what rosbag2 writes, but legal MCAP): count the messages once.
     try {
-      for await (const m of reader.readMessages()) counts.set(m.channelId, (counts.get(m.channelId) ?? 0) + 1);
+      for await (const m of reader.readMessages()) {
+        counts.set(m.channelId, (counts.get(m.channelId) ?? 0) + 1);
+        span = span === null ? { startNs: m.logTime, endNs: m.logTime } : { startNs: span.startNs, endNs: m.logTime };
+      }
     } catch (err) {
       throw new BagError(`${path} is corrupt: ${describe(err)}`);
     }
@@ -162,6 +169,7 @@ async function openFile(path: string, problems: BagProblem[]): Promise<FileSourc
     channels: new Map([...reader.channelsById].map(([id, c]) => [id, c])),
     schemas: new Map([...reader.schemasById].map(([id, s]) => [id, s])),
     counts,
+    span,
     messages: () => reader.readMessages({ validateCrcs: true }),
   };
 }
@@ -196,6 +204,26 @@ async function bagFiles(path: string): Promise<string[]> {
   if (names.length === 0) names = entries.filter((e) => e.endsWith('.mcap')).sort();
   if (names.length === 0) throw new BagError(`bag directory ${path} holds no .mcap file (found: ${entries.join(', ') || 'nothing'})`);
   return names.map((n) => join(path, n));
+}
+
+/**
+ * The files of a split bag in log-time order. rosbag2 splits one recording into consecutive files; files whose
+ * times overlap are not one recording, and reading them one after the other would send time backwards.
+ */
+function inTimeOrder(path: string, files: FileSource[]): FileSource[] {
+  const timed = files.filter((f) => f.span !== null).sort((a, b) => (a.span!.startNs < b.span!.startNs ? -1 : a.span!.startNs > b.span!.startNs ? 1 : 0));
+  const range = (f: FileSource) => `${basename(f.path)} (${formatNs(f.span!.startNs)} … ${formatNs(f.span!.endNs)})`;
+  for (let i = 1; i < timed.length; i++) {
+    const prev = timed[i - 1]!;
+    const f = timed[i]!;
+    if (f.span!.startNs < prev.span!.endNs) {
+      throw new BagError(
+        `bag ${path}: file ${range(f)} overlaps ${range(prev)}; the bag's ${files.length} files are not one recording split in time ` +
+          `(${timed.map(range).join(', ')}). Replay them one at a time, or merge them first (ros2 bag convert)`,
+      );
+    }
+  }
+  return [...timed, ...files.filter((f) => f.span === null)];
 }
 
 export class BagReader {
@@ -238,7 +266,7 @@ export class BagReader {
     const problems: BagProblem[] = [];
     const files: FileSource[] = [];
     for (const file of await bagFiles(path)) files.push(await openFile(file, problems));
-    return new BagReader(path, files, problems);
+    return new BagReader(path, inTimeOrder(path, files), problems);
   }
 
   topic(name: string): BagTopic | undefined {

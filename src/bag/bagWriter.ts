@@ -2,8 +2,8 @@
 // Statistics record, chunk/message indexes, the `rosbag2` metadata record and a metadata.yaml beside the file —
 // what `ros2 bag record` (Jazzy, storage mcap, default preset) leaves. Deterministic: no wall-clock value is
 // written anywhere, so the same messages give byte-identical files.
-import { mkdir, open, readdir, writeFile, type FileHandle } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { mkdir, open, readdir, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { McapWriter } from '@mcap/core';
 import { FileHandleWritable } from '@mcap/nodejs';
 import { MESSAGE_DEFINITIONS, encodeMessage, isKnownType, type MessageTypeName, type MessageTypes } from '../msgs/index.js';
@@ -48,13 +48,22 @@ export class BagWriter {
 
   /** Create a bag directory `dir` holding `<name>_0.mcap` + metadata.yaml. `dir` must not hold a bag already. */
   static async create(dir: string): Promise<BagWriter> {
-    await mkdir(dir, { recursive: true });
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (err) {
+      throw new BagError(`cannot create the output bag directory ${dir}: ${await whyNotDirectory(dir, err)}; choose another --out`);
+    }
     const existing = await readdir(dir);
     if (existing.includes('metadata.yaml') || existing.some((f) => f.endsWith('.mcap'))) {
       throw new BagError(`output directory ${dir} already holds a bag (${existing.join(', ')}); choose another --out`);
     }
     const fileName = `${basename(dir.replace(/\/+$/, '')) || 'bag'}_0.mcap`;
-    const handle = await open(join(dir, fileName), 'w');
+    let handle: FileHandle;
+    try {
+      handle = await open(join(dir, fileName), 'w');
+    } catch (err) {
+      throw new BagError(`cannot create the output bag directory ${dir}: ${await whyNotDirectory(dir, err)}; choose another --out`);
+    }
     const writer = new BagWriter(dir, fileName, handle);
     await writer.#mcap.start({ profile: 'ros2', library: WRITER_LIBRARY });
     return writer;
@@ -145,4 +154,18 @@ export class BagWriter {
   get messageCount(): number {
     return this.#count;
   }
+}
+
+/** A one-line reason why `dir` cannot be made or written, instead of a raw errno (EEXIST, ENOTDIR, EACCES). */
+async function whyNotDirectory(dir: string, err: unknown): Promise<string> {
+  const code = (err as { code?: string }).code;
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return code === 'EROFS' ? 'the file system is read-only' : 'permission denied';
+  if (code === 'EEXIST' || code === 'ENOTDIR') {
+    // the path itself, or a folder on the way to it, is a file
+    for (let p = dir; p !== dirname(p); p = dirname(p)) {
+      const info = await stat(p).catch(() => null);
+      if (info !== null && !info.isDirectory()) return p === dir ? 'it is a file' : `${p} is a file`;
+    }
+  }
+  return err instanceof Error ? err.message : String(err);
 }

@@ -54,6 +54,7 @@ export function recover(path: string, bytes: Uint8Array, why: string, problems: 
     channels,
     schemas,
     counts,
+    span: messages.length === 0 ? null : { startNs: messages[0]!.logTime, endNs: last!.logTime },
     messages: async function* () {
       yield* messages;
     },

@@ -101,12 +101,13 @@ export function requiredTopics(node: PolicyNode): Map<string, { source: string; 
 /** Throws ReplayInputError when the bag lacks a topic the model needs or carries the wrong type on it. */
 export function checkTopics(bag: BagReader, node: PolicyNode): void {
   const present = bag.topics.map((t) => `${t.topic} (${t.type}, ${t.messageCount})`).join(', ') || 'none';
+  const truncated = bag.problems.filter((p) => p.kind === 'truncated').map((p) => p.message);
   for (const [topic, { source, types }] of requiredTopics(node)) {
     const t = bag.topic(topic);
     if (t === undefined || t.messageCount === 0) {
       throw new ReplayInputError(
         `bag ${bag.path} has no messages on ${topic} (${types.join(' or ')}), which model ${node.spec.name} needs for its ` +
-          `'${source}' input; topics in the bag: ${present}`,
+          `'${source}' input; ${truncated.length > 0 ? `the bag is truncated: ${truncated.join('; ')}` : `topics in the bag: ${present}`}`,
       );
     }
     if (!types.includes(t.type)) {
