@@ -2,7 +2,8 @@
 //
 //   --ros-args (from ros2 launch / ros2 run) ─► rclnodejs.init ─► Node ─► declared parameters ─► NodeConfig
 //   OnnxPolicy (worker) ─► createNode(config, policy, clock = ROS time, sinks = ROS publishers, Prometheus metrics)
-//   raw subscriptions ─► node.onMessage        ROS timer every 1/control_rate_hz ─► node.tick(scheduled time)
+//   raw subscriptions ─► node.onMessage        ROS timer every 1/control_rate_hz ─► TickScheduler (the one bench
+//                                              uses, src/node/tickScheduler.ts) ─► node.tick(scheduled time)
 //   SIGINT / SIGTERM ─► stop ticking, publish one hold (node.halt), nothing more; close the worker, destroy the
 //                       node, shut rcl down
 //                       (handlers stay installed until then: a second Ctrl-C — terminal + launch — is absorbed)
@@ -20,6 +21,8 @@ import type { NodeConfig } from '../config/nodeConfig.js';
 import { ConfigError, OneflowError, TransportError } from '../errors.js';
 import type { PolicyNode } from '../node/api.js';
 import { createNode } from '../node/createNode.js';
+import { TickScheduler } from '../node/tickScheduler.js';
+import { timerDriver } from '../node/timerDriver.js';
 import type { PolicyRuntime } from '../policy/policyRuntime.js';
 import { listen } from '../telemetry/httpServer.js';
 import { LogThrottle } from '../telemetry/logThrottle.js';
@@ -129,34 +132,24 @@ export async function runNode(argv: readonly string[], deps: RunDeps): Promise<R
       registers: [metrics.registry],
     });
 
-    let inFlight: Promise<unknown> | null = null;
-    let skipped = 0;
+    // One schedule for the live node and `oneflow bench` (src/node/tickScheduler.ts): the rcl timer only wakes it.
     const throttle = new LogThrottle(config.logThrottleSec);
-    // Start of the tick grid: now, or under use_sim_time (ROS time 0 until the first /clock) the first set time.
-    let t0Ns = transport.nowNs();
+    const scheduler = new TickScheduler(periodNs, transport.nowNs());
+    const driver = timerDriver(node, scheduler, () => transport!.nowNs(), {
+      onBusy: (busyWakes, nowNs) => {
+        // The previous tick has not returned (it resolves by its deadline ≤ one period): never queue ticks.
+        const suppressed = throttle.admit('tick_skipped', nowNs);
+        if (suppressed !== null) logger.warn({ skipped: busyWakes, suppressed, periodSec: 1 / config.controlRateHz }, 'tick skipped: previous tick still running');
+      },
+      beforeTick: () => (lastTickWallMs = Date.now()),
+      afterTick: (_report, lateNs) => {
+        if (lateNs !== null) lateness.observe(Math.max(0, Number(lateNs)) / 1e9);
+      },
+      onError: (err) => logger.error({ err: String(err) }, 'tick failed'),
+    });
     const timer = rosNode.createTimer(periodNs, (info?: RclTimerInfo) => {
       if (transport!.closed) return;
-      if (inFlight !== null) {
-        // The previous tick has not returned (it resolves by its deadline ≤ one period): never queue ticks.
-        skipped += 1;
-        const suppressed = throttle.admit('tick_skipped', transport!.nowNs());
-        if (suppressed !== null) logger.warn({ skipped, suppressed, periodSec: 1 / config.controlRateHz }, 'tick skipped: previous tick still running');
-        return;
-      }
-      const nowNs = transport!.nowNs();
-      if (nowNs === 0n) return; // use_sim_time and no /clock yet: nothing to schedule on (and every input is "stale")
-      if (t0Ns === 0n) t0Ns = nowNs;
-      // A timer call scheduled before the clock started (sim time jumping from 0 to the bag's time) is not a
-      // schedule to measure against: tick on the grid from t0 and record no lateness for it.
-      const beforeStart = typeof info?.expectedCallTime === 'bigint' && info.expectedCallTime < t0Ns;
-      const scheduled = beforeStart ? scheduledTimeNs(undefined, nowNs, t0Ns, periodNs) : scheduledTimeNs(info, nowNs, t0Ns, periodNs);
-      const firedNs = typeof info?.actualCallTime === 'bigint' && !beforeStart ? info.actualCallTime : nowNs;
-      if (!beforeStart) lateness.observe(Math.max(0, Number(firedNs - scheduled)) / 1e9);
-      lastTickWallMs = Date.now();
-      inFlight = node
-        .tick(scheduled)
-        .catch((err: unknown) => logger.error({ err: String(err) }, 'tick failed'))
-        .finally(() => (inFlight = null));
+      driver.onTimer({ expectedNs: info?.expectedCallTime, actualNs: info?.actualCallTime });
     });
     rosNode.spin();
     logger.info(
@@ -186,7 +179,7 @@ export async function runNode(argv: readonly string[], deps: RunDeps): Promise<R
         // One hold at once (the core's halt: like ros2_controllers' halt()), so a JointTrajectoryController stops
         // at the commanded point instead of running out the last chunk; a tick still in flight publishes nothing.
         node.halt(transport!.nowNs(), reason);
-        await inFlight; // resolves by its deadline
+        await driver.idle(); // a tick in flight resolves by its deadline
         await node.close(); // publishes nothing more, closes the inference worker
         transport!.close(); // stops spinning, destroys the node
         if (!rcl.isShutdown()) rcl.shutdown();

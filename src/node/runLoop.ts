@@ -1,10 +1,12 @@
-// The drift-free tick schedule (live use: `oneflow run`, bench). Tick k is scheduled at t0 + k·period — never
-// "now + period" — so lateness does not accumulate. Waiting is hybrid (DP precise_sleep): a timer until spinSec before
-// the slot, then yielding with setImmediate until it (I/O and ROS callbacks keep running). A tick that starts more
-// than one period late skips the slots it missed (counted as `skippedSlots`): the loop never runs ticks back to back
-// to catch up, which would feed the policy stale observations.
+// The tick loop driven by JS timers (bench; any host without ROS): sleeps until the TickScheduler's next slot, wakes
+// it and runs the tick it grants. The live node asks the same TickScheduler from its rclnodejs timer (src/cli/run.ts),
+// so both share the schedule: drift-free grid, one tick in flight, missed slots skipped (never run back to back to
+// catch up, which would feed the policy stale observations). Waiting is hybrid (DP precise_sleep): timers until
+// spinSec before the slot, then yielding with setImmediate until it (I/O and ROS callbacks keep running); timers are
+// re-armed until the clock reaches the slot, so a clock that runs slow or stands still never makes the loop spin.
 import { setImmediate as yieldOnce } from 'node:timers/promises';
 import type { PolicyNode, TickReport } from './api.js';
+import { TickScheduler } from './tickScheduler.js';
 
 export type RunLoopOptions = {
   readonly rateHz: number;
@@ -26,38 +28,50 @@ export type RunLoopOptions = {
 
 export type RunLoopStats = { readonly ticks: number; readonly skippedSlots: number; readonly maxStartLateNs: bigint };
 
-export async function runLoop(node: PolicyNode, options: RunLoopOptions): Promise<RunLoopStats> {
-  const periodNs = BigInt(Math.round(1e9 / options.rateHz));
-  const spinNs = BigInt(Math.round((options.spinSec ?? 0) * 1e9));
-  const { nowNs, signal } = options;
-  const maxTicks = options.maxTicks ?? Number.POSITIVE_INFINITY;
-  let slot = nowNs() + periodNs;
-  let ticks = 0;
-  let skippedSlots = 0;
-  let maxStartLateNs = 0n;
-  const aborted = (): boolean => signal?.aborted === true;
-  while (ticks < maxTicks && !aborted()) {
-    const coarse = slot - spinNs - nowNs();
-    if (coarse > 0n) {
-      // Without spinning, round the timer up so it fires at or after the slot; with spinning, round down.
-      const ms = spinNs === 0n ? (coarse + 999_999n) / 1_000_000n : coarse / 1_000_000n;
-      if (ms > 0n) await new Promise((r) => setTimeout(r, Number(ms)));
+/** Resolves at (or, by timer granularity, just after) `untilNs` on `nowNs`'s clock, or when `signal` aborts. */
+async function sleepUntil(untilNs: bigint, nowNs: () => bigint, spinNs: bigint, signal: AbortSignal | undefined): Promise<void> {
+  for (;;) {
+    if (signal?.aborted === true) return;
+    const left = untilNs - nowNs();
+    if (left <= 0n) return;
+    if (left <= spinNs) {
+      await yieldOnce();
+      continue;
     }
-    while (nowNs() < slot) await yieldOnce();
+    // Without spinning, round the timer up so it fires at or after the slot; with spinning, round down.
+    const ms = Number(spinNs === 0n ? (left + 999_999n) / 1_000_000n : (left - spinNs) / 1_000_000n);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, Math.max(1, ms));
+      function done(): void {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      }
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+}
+
+export async function runLoop(node: PolicyNode, options: RunLoopOptions): Promise<RunLoopStats> {
+  const { nowNs, signal } = options;
+  const scheduler = new TickScheduler(BigInt(Math.round(1e9 / options.rateHz)), nowNs());
+  const spinNs = BigInt(Math.round((options.spinSec ?? 0) * 1e9));
+  const maxTicks = options.maxTicks ?? Number.POSITIVE_INFINITY;
+  const aborted = (): boolean => signal?.aborted === true;
+  while (scheduler.stats.ticks < maxTicks && !aborted()) {
+    const next = scheduler.nextSlotNs();
+    if (next !== null) await sleepUntil(next, nowNs, spinNs, signal);
     if (aborted()) break;
-    const late = nowNs() - slot;
-    if (late > maxStartLateNs) maxStartLateNs = late;
-    options.beforeTick?.(slot);
-    const report = await node.tick(slot);
-    ticks++;
-    options.afterTick?.(report, late);
-    slot += periodNs;
-    const now = nowNs();
-    if (now >= slot + periodNs) {
-      const missed = (now - slot) / periodNs;
-      skippedSlots += Number(missed);
-      slot += missed * periodNs;
+    const wake = scheduler.wake(nowNs());
+    if (wake.kind !== 'tick') continue;
+    try {
+      options.beforeTick?.(wake.slotNs);
+      const report = await node.tick(wake.slotNs);
+      options.afterTick?.(report, wake.lateNs ?? 0n);
+    } finally {
+      scheduler.done();
     }
   }
+  const { ticks, skippedSlots, maxStartLateNs } = scheduler.stats;
   return { ticks, skippedSlots, maxStartLateNs };
 }
