@@ -37,7 +37,7 @@ const USAGE = `usage: oneflow replay <bag> [--model <onnx>] [--out <dir>] [--rat
   --json            print the summary as JSON (no progress bar)
   --metrics-port P  serve Prometheus /metrics, /healthz, /readyz on P while replaying (0 = off, the default)
   --linger-sec S    keep serving /metrics S seconds after the replay ends (default 0)
-  --strict          exit 3 when the input had problems (gaps, bad stamps, rejected or undecodable messages)
+  --strict          exit 4 when the input had problems (gaps, bad stamps, rejected or undecodable messages)
   --no-deadline     give every inference 60 s instead of the tick deadline (judge outputs, not timing)
   --wall-times      write measured inference times into the ActionChunks (the bag is then not bit-identical)
   --gap-sec S       report an input gap longer than S seconds (default 2.5 control periods)
