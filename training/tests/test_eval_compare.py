@@ -79,11 +79,13 @@ def test_compare_cli_paired_difference_with_chunked_side(tmp_path, capsys):
     assert json.loads(out.read_text())["n_common"] == 2
 
 
-def test_compare_refuses_different_protocols(tmp_path):
+def test_compare_refuses_different_protocols(tmp_path, capsys):
     a = _write(tmp_path, "a.json", _result("student", {1: 0.5, 2: 0.4}))
     b = _write(tmp_path, "b.json", _result("teacher", {1: 0.5, 2: 0.4}, protocol=EvalProtocol(max_steps=200)))
+    assert main(["compare", a, b]) == 2  # a known error: one line on stderr (oneflow_train/cli.py)
+    assert "protocols differ" in capsys.readouterr().err
     with pytest.raises(ValueError, match="protocols differ"):
-        main(["compare", a, b])
+        main(["compare", a, b, "--debug"])
 
 
 def test_eval_in_chunks_then_merge_equals_one_eval(tmp_path):
