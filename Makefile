@@ -6,13 +6,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export ONNXRUNTIME_NODE_INSTALL := skip
 
-.PHONY: setup demo test test-ts test-py test-prometheus clean
+.PHONY: setup demo test test-ts test-py test-prometheus clean lint-py
 
 setup: $(VENV)/.installed node_modules/.installed
 
-$(VENV)/.installed: training/requirements.txt training/pyproject.toml
+$(VENV)/.installed: training/requirements.txt training/requirements-test.txt training/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet -r training/requirements.txt
+	$(VENV)/bin/pip install --quiet -r training/requirements.txt -r training/requirements-test.txt
 	$(VENV)/bin/pip install --quiet --no-deps -e training
 	touch $@
 
@@ -38,6 +38,10 @@ test-ts:
 
 test-py:
 	$(VENV)/bin/python -m pytest -q training/tests
+
+# Python lint: ruff (rules in training/pyproject.toml) over every tracked Python file. Not yet part of `make test`.
+lint-py: $(VENV)/.installed
+	$(VENV)/bin/ruff check --config training/pyproject.toml training test launch grafana
 
 # The Grafana dashboard against a real Prometheus (Debian's package, apt-installed here if missing; skipped, loudly,
 # only when apt-get itself is unavailable). See test/grafana/prometheus.sh.

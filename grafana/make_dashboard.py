@@ -6,6 +6,7 @@ test/grafana/dashboard.test.ts checks that the committed JSON is this script's o
 make test-prometheus that every query returns data from a real Prometheus.
 """
 import json
+
 DS = {"type": "prometheus", "uid": "oneflow-prometheus"}
 SEL = 'instance=~"$instance"'
 panels = []
@@ -16,9 +17,11 @@ def panel(type_, title, gridPos, targets, unit=None, description="", extra=None,
          "gridPos": dict(zip("hwxy", gridPos)),
          "targets": [dict(refId=chr(65 + i), datasource=DS, **t) for i, t in enumerate(targets)]}
     fc = fieldConfig or {"defaults": {}, "overrides": []}
-    if unit: fc["defaults"]["unit"] = unit
+    if unit:
+        fc["defaults"]["unit"] = unit
     p["fieldConfig"] = fc
-    if extra: p.update(extra)
+    if extra:
+        p.update(extra)
     panels.append(p)
 def q(expr, legend): return {"expr": expr, "legendFormat": legend, "range": True}
 def quantiles(metric, qs=(0.5, 0.9, 0.99)):

@@ -11,11 +11,11 @@ truth unless you say otherwise on the command line.
 
 import os
 
+from ament_index_python.packages import get_package_share_directory
 from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument, OpaqueFunction
 from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
-from ament_index_python.packages import get_package_share_directory
 
 PACKAGE = 'oneflow'
 EXECUTABLE = 'policy_node'

@@ -39,7 +39,7 @@ class Ema:
     @torch.no_grad()
     def update(self, model: nn.Module) -> None:
         self.decay = ema_decay(self.optimization_step, self.cfg)
-        for (name, ema_p), p in zip(self.model.named_parameters(), model.parameters()):
+        for ema_p, p in zip(self.model.parameters(), model.parameters()):
             if not p.requires_grad:
                 ema_p.copy_(p)
             else:

@@ -27,8 +27,8 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from .config_fields import known_fields
 from .checkpoint import save_checkpoint
+from .config_fields import known_fields
 from .ema import Ema, EmaConfig
 from .lr_schedule import make_lr_scheduler
 from .policies.teacher import TeacherPolicy
@@ -174,9 +174,15 @@ def plot_losses(history: list[dict[str, float]], path: Path, title: str) -> None
     val = [(h["step"], h["val_loss"]) for h in history if h.get("val_loss") is not None]
     if val:
         ax.plot(*zip(*val), "o-", label="val (EMA policy)")
-    ax.set_yscale("log"); ax.set_xlabel("optimisation step"); ax.set_ylabel("DDPM ε-MSE"); ax.set_title(title)
-    ax.grid(alpha=0.3); ax.legend()
-    fig.tight_layout(); fig.savefig(path, dpi=110); plt.close(fig)
+    ax.set_yscale("log")
+    ax.set_xlabel("optimisation step")
+    ax.set_ylabel("DDPM ε-MSE")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 def train(policy_cfg: TeacherConfig, cfg: TrainConfig, data: TeacherData, normalizer, run_dir: str | os.PathLike,
@@ -211,7 +217,8 @@ def train(policy_cfg: TeacherConfig, cfg: TrainConfig, data: TeacherData, normal
             rec = {"step": s, "loss": smooth, "batch_loss": loss, "val_loss": val,
                    "lr": trainer.sched.get_last_lr()[0], "ema_decay": trainer.ema.decay, "wall_s": round(trainer.wall_s, 2)}
             trainer.history.append(rec)
-            log.write(json.dumps(rec) + "\n"); log.flush()
+            log.write(json.dumps(rec) + "\n")
+            log.flush()
             bar.set_postfix(loss=f"{smooth:.4f}", lr=f"{rec['lr']:.2e}")
         if time.monotonic() - t_last_ckpt >= cfg.checkpoint_every_s and s < end:
             trainer.save(run_dir / "latest", extra, train_state=True)

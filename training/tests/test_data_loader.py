@@ -3,9 +3,7 @@ import numpy as np
 import pytest
 import zarr
 
-from oneflow_train.data.pusht import (
-    FINGERPRINTS, N_EPISODES, N_FRAMES, DatasetError, load_replay_buffer,
-)
+from oneflow_train.data.pusht import FINGERPRINTS, N_EPISODES, N_FRAMES, DatasetError, load_replay_buffer
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,13 @@ import numpy as np
 import pytest
 import torch
 
-from oneflow_train.data.pusht import PushTSequenceDataset, create_indices, frame_indices, load_replay_buffer, split_episodes
+from oneflow_train.data.pusht import (
+    PushTSequenceDataset,
+    create_indices,
+    frame_indices,
+    load_replay_buffer,
+    split_episodes,
+)
 
 
 def _dp_sample_sequence(array, row, seq_len):

@@ -10,8 +10,12 @@ from oneflow_train.data.keypoints import keypoint_obs_from_state
 from oneflow_train.data.normalizer import Normalizer
 from oneflow_train.data.pusht import PushTSequenceDataset, load_replay_buffer
 from oneflow_train.distill import DistillConfig, distill, solve_teacher
-from oneflow_train.policies.oneflow_student import (LossConfig, OneFlowStudentEvalPolicy, OneFlowStudentPolicy,
-                                                    rf_input_scale)
+from oneflow_train.policies.oneflow_student import (
+    LossConfig,
+    OneFlowStudentEvalPolicy,
+    OneFlowStudentPolicy,
+    rf_input_scale,
+)
 from oneflow_train.policies.teacher import TeacherPolicy
 from oneflow_train.policies.teacher_config import TeacherConfig
 from oneflow_train.rf_frame import rf_coefficients
@@ -90,7 +94,6 @@ def test_loss_variants_are_finite_and_differentiable(teacher, data, loss_cfg):
 
 def test_flow_map_loss_is_zero_for_a_student_that_reproduces_the_teacher_endpoint(teacher, data):
     """The flow-map target is consistent: a student whose â equals Φ on every state has zero global loss."""
-    student = OneFlowStudentPolicy.from_teacher(teacher)
     batch = data[0].get_batch(np.arange(4))
     traj = solve_teacher(teacher, batch["state"], None, torch.randn(4, 16, 2), ddim_timesteps(4))
     tau = traj.tau[:-1, None, None, None]

@@ -1,7 +1,6 @@
 """Coverage on hand-built poses: none, analytic partial, full; reward and success threshold."""
 import math
 
-import numpy as np
 import pytest
 
 from oneflow_train.env import GOAL_POSE, PushTEnv, coverage, reward_from_coverage

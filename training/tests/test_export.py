@@ -18,8 +18,8 @@ from oneflow_train.data.keypoints import keypoint_obs_from_state
 from oneflow_train.data.normalizer import Normalizer
 from oneflow_train.data.replay_buffer import load_replay_buffer
 from oneflow_train.export import export_policy, sampler_facts
-from oneflow_train.export_parity import dataset_observations, normalised_action_error, onnx_predict, torch_predict
 from oneflow_train.export_contract import METADATA_KEY
+from oneflow_train.export_parity import dataset_observations, normalised_action_error, onnx_predict, torch_predict
 from oneflow_train.flops import count_flops
 from oneflow_train.policies.oneflow_student import OneFlowStudentPolicy
 from oneflow_train.policies.teacher import TeacherPolicy

@@ -20,8 +20,8 @@ def parse_episodes(text: str) -> list[int]:
         if not part:
             continue
         if part == "val":
-            from oneflow_train.data.sampler import split_episodes
             from oneflow_train.data.pusht import N_EPISODES
+            from oneflow_train.data.sampler import split_episodes
 
             out.extend(int(i) for i in split_episodes(N_EPISODES)[1])
         elif ":" in part:

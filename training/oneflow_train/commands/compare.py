@@ -52,7 +52,10 @@ def run(args) -> int:
               "b": {"policy": b["policy"], "policy_args": b.get("policy_args", {}), "files": b_files},
               "seeds": describe(args.seeds) if args.seeds else "all common", "difference": "B - A", **diff,
               "protocol": a["protocol"]}
-    label = lambda r: r["policy"] + (f" {r['policy_args']}" if r.get("policy_args") else "")
+
+    def label(r):
+        return r["policy"] + (f" {r['policy_args']}" if r.get("policy_args") else "")
+
     print(f"A {label(a)}: {diff['mean_a']:.4f} ± {diff['mean_a_se']:.4f}\n"
           f"B {label(b)}: {diff['mean_b']:.4f} ± {diff['mean_b_se']:.4f}\n"
           f"B - A = {diff['mean_diff']:+.4f} ± {diff['mean_diff_se']:.4f} (paired, {diff['n_common']} common seeds "

@@ -27,6 +27,7 @@ LIGHT_GRAY = (211, 211, 211, 255)
 ROYAL_BLUE = (65, 105, 225, 255)
 LIGHT_SLATE_GRAY = (119, 136, 153, 255)
 LIGHT_GREEN = (144, 238, 144, 255)
+ALL_MASKS = pymunk.ShapeFilter.ALL_MASKS()  # collide with every category (the default shape filter)
 
 
 def reset_state_from_seed(seed: int) -> np.ndarray:
@@ -163,7 +164,7 @@ class PushTEnv:
         self.space.add(body, shape)
         return body
 
-    def _add_tee(self, position, angle, mask=pymunk.ShapeFilter.ALL_MASKS()):
+    def _add_tee(self, position, angle, mask=ALL_MASKS):
         mass = 1
         inertia1 = pymunk.moment_for_poly(mass, vertices=BAR_VERTICES)
         inertia2 = pymunk.moment_for_poly(mass, vertices=BAR_VERTICES)  # DP bug kept: bar vertices, not the stem's

@@ -1,9 +1,8 @@
 """Reference policies: recorded-demo replay (oracle), uniform random targets, standing still."""
 from __future__ import annotations
 
-from scipy.special import ndtr
-
 import numpy as np
+from scipy.special import ndtr
 
 from ..data.replay_buffer import ReplayBuffer
 

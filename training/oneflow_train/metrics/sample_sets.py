@@ -78,7 +78,8 @@ def distribution_match(student, teacher, states: torch.Tensor, n_draws: int = 64
         sel = np.unique(np.linspace(0, states.shape[0] - 1, n_obs).round().astype(int))
         st = states[torch.from_numpy(sel).to(states.device)]
         S = tuple(teacher.noise_shape(ref))
-        fn = lambda st, n, r=ref: teacher.sample(st, None, n, r)
+        def fn(st, n, r=ref):
+            return teacher.sample(st, None, n, r)
         t_ref, _ = draw(fn, norm, st, n_draws, S, seed + 1)
         s_sel = s_samples[sel]
         shared = S == s_shape
