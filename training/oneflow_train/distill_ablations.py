@@ -1,5 +1,6 @@
 """Run an ablation file: each variant is `oneflow-train distill` with overrides (a subprocess, `--parallel` at a
-time); each one-step student is evaluated on the test seeds (`metrics.rollouts`) as soon as it is trained. Writes
+time); each one-step student is evaluated on --eval-seeds (the validation range by default: ablation winners are
+chosen there, never on test seeds; `metrics.rollouts`) as soon as it is trained. Writes
 <out>/ablations.json and a Markdown table <out>/ablations.md after every evaluated variant."""
 from __future__ import annotations
 
@@ -53,6 +54,9 @@ def run_ablations(args) -> int:
         if not summary_path.exists():
             return {"variant": name, "overrides": ov, "error": f"no summary (see {name}.log)"}
         summary = json.loads(summary_path.read_text())
+        if not summary.get("complete", True):
+            return {"variant": name, "overrides": ov, "error": f"stopped at step {summary['steps']}/"
+                                                               f"{summary['planned_steps']}: {summary['resume']}"}
         r = rollouts_with_coherence(str(out / name / "final"), seeds, {"n_steps": 1}, workers=per)
         print(f"[{time.time() - t0:.0f} s] {name}: score {r['mean_score']:.3f} success {r['success_rate']:.2f} "
               f"val endpoint MSE {summary['epochs'][-1]['val_endpoint_mse']:.4f}", flush=True)

@@ -106,7 +106,7 @@ def test_one_distillation_step_on_real_data_and_checkpoint_round_trip(teacher, d
     ds, val, norm = data
     save_checkpoint(tmp_path / "teacher", teacher, {"train_episodes": [0, 1], "val_episodes": [2]})
     cfg = DistillConfig(name="tiny_student", epochs=1, batch_size=8, max_batches_per_epoch=2, teacher_steps=4,
-                        warmup_steps=1, val_samples=8)
+                        warmup_steps=1, val_samples=8, val_episodes=0)
     summary = distill(tmp_path / "teacher", cfg, tmp_path / "out", command="pytest", dataset=ds, val_dataset=val)
     assert summary["steps"] == 2 and np.isfinite(summary["epochs"][0]["val_endpoint_mse"])
     assert (tmp_path / "out" / "loss_curve.png").stat().st_size > 1000

@@ -39,7 +39,7 @@ def test_image_student_one_step_and_same_crop(tmp_path):
 
     save_checkpoint(tmp_path / "teacher", teacher.eval(), {"train_episodes": [0], "val_episodes": [0]})
     dcfg = DistillConfig(name="tiny_image_student", epochs=1, batch_size=4, max_batches_per_epoch=1, teacher_steps=3,
-                         warmup_steps=1, val_samples=4)
+                         warmup_steps=1, val_samples=4, val_episodes=0)
     summary = distill(tmp_path / "teacher", dcfg, tmp_path / "out", device="cpu", dataset=ds, val_dataset=ds)
     assert summary["steps"] == 1 and np.isfinite(summary["epochs"][0]["loss"])
     loaded = load_checkpoint(tmp_path / "out" / "final")
