@@ -10,7 +10,7 @@
 import { Worker } from 'node:worker_threads';
 import { InferenceWorkerError, ModelContractError } from '../errors.js';
 import { readOnnxModel } from '../onnx/readOnnxModel.js';
-import { validateContract, type PolicyExpectation } from '../onnx/contract.js';
+import { validateContract } from '../onnx/contract.js';
 import type { InferenceResult, PolicyInput, PolicyRuntime } from './policyRuntime.js';
 import { specFromMetadata, tensorShapes, tensorSizes, type PolicySpec } from './policySpec.js';
 import { probeModel } from './probeModel.js';
@@ -25,8 +25,6 @@ export type OnnxPolicyOptions = {
   readonly interOpThreads?: number;
   /** Runs before ready (default 5). */
   readonly warmupRuns?: number;
-  /** Extra contract checks against the node's configuration (src/onnx/contract.ts). */
-  readonly expectation?: PolicyExpectation;
   /** Give up start-up after this long, s (default 120): the probe's one inference plus the worker's load and warm-up. */
   readonly startTimeoutSec?: number;
 };
@@ -59,7 +57,7 @@ export class OnnxPolicy implements PolicyRuntime {
 
   static async create(options: OnnxPolicyOptions): Promise<OnnxPolicy> {
     const file = await readOnnxModel(options.modelPath);
-    const meta = validateContract(file, options.expectation ?? {}, options.modelPath);
+    const meta = validateContract(file, options.modelPath);
     const spec = specFromMetadata(meta, file.sha256.slice(0, 16));
     const sizes = tensorSizes(spec);
     const shared = sharedTensors(sizes);
