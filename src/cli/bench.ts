@@ -5,7 +5,7 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cpus, loadavg, setPriority } from 'node:os';
-import { deadlineBench, type DeadlineResult } from '../bench/deadlineBench.js';
+import { BENCH_DRIVERS, deadlineBench, type BenchDriver, type DeadlineResult } from '../bench/deadlineBench.js';
 import { formatStats } from '../bench/latencyStats.js';
 import { overheadBench } from '../bench/overheadBench.js';
 import { startBusyCore } from '../bench/busyCore.js';
@@ -21,7 +21,9 @@ const USAGE = `usage: oneflow bench [--json] [--out FILE] [--student M.onnx] [--
   (b) teacher vs student inference latency through the same worker runtime
   (c) deadline misses over --ticks ticks per rate, another process spinning on the other core
   --quiet   print nothing (use with --out)
-  --spin-sec=S  (c): yield-spin this long before each slot (default 0.0005; 0 = timer only, ≈5 % less CPU at 50 Hz)
+  --driver=D    (c): timer (default) = a periodic timer wakes the live node's TickScheduler via timerDriver, as
+                oneflow run's ROS timer does; loop = runLoop sleeps until each slot (same scheduler)
+  --spin-sec=S  (c), loop driver: yield-spin this long before each slot (default 0.0005; 0 = timer only)
   --nice=N  run at this nice value (e.g. -10, needs privileges), set before the worker starts so it inherits it —
             the deployment knob for a real-time node on a shared CPU; the busy-core child keeps nice 0
 `;
@@ -62,6 +64,7 @@ export async function main(argv: string[]): Promise<number> {
       'no-busy': { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
       'spin-sec': { type: 'string', default: '0.0005' },
+      driver: { type: 'string', default: 'timer' },
       only: { type: 'string', default: 'a,b,c' },
       nice: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -87,6 +90,8 @@ export async function main(argv: string[]): Promise<number> {
   const spinSec = Number(values['spin-sec']);
   if (!(spinSec >= 0 && spinSec < 0.01)) throw new UsageError(`--spin-sec must be in [0, 0.01) s, got '${values['spin-sec']}'`);
   const only = new Set(values.only.split(','));
+  const driver = values.driver as BenchDriver;
+  if (!BENCH_DRIVERS.includes(driver)) throw new Error(`--driver must be one of ${BENCH_DRIVERS.join(', ')}, got '${values.driver}'`);
   let nice: number | null = null;
   if (values.nice !== undefined) {
     nice = Number(values.nice);
@@ -132,10 +137,10 @@ export async function main(argv: string[]): Promise<number> {
       for (const rate of rates) {
         const busy = values['no-busy'] ? null : startBusyCore();
         try {
-          const c = await deadlineBench(policy, student, rate, ticks, log, spinSec);
+          const c = await deadlineBench(policy, student, rate, ticks, log, spinSec, driver);
           runs.push(c);
           log('');
-          say(`\n(c) ${rate} Hz, deadline ${(c.deadlineSec * 1e3).toFixed(1)} ms, ${c.ticks} ticks${busy === null ? '' : ', other core busy'}: ${c.deadlineMisses} deadline misses, ${c.skippedSlots} skipped slots`);
+          say(`\n(c) ${rate} Hz (${driver} driver), deadline ${(c.deadlineSec * 1e3).toFixed(1)} ms, ${c.ticks} ticks${busy === null ? '' : ', other core busy'}: ${c.deadlineMisses} deadline misses, ${c.skippedSlots} skipped slots`);
           say(`    outcomes ${JSON.stringify(c.outcomes)}; tick ${formatStats(c.tick)}; start lateness ${formatStats(c.startLate)}`);
         } finally {
           await busy?.stop();

@@ -23,7 +23,7 @@ test('oneflow bench --json runs (a), (b) and (c) on the fixtures', async () => {
   const r = JSON.parse(readFileSync(out, 'utf8')) as {
     overhead: { raw: { n: number; p50: number }; tick: { n: number; p50: number }; overheadP50Sec: number };
     teacherStudent: { ratioP50: number; teacher: { networkCalls: number }; student: { networkCalls: number } };
-    deadline: { rateHz: number; ticks: number; deadlineMisses: number; outcomes: Record<string, number> }[];
+    deadline: { driver: string; rateHz: number; ticks: number; deadlineMisses: number; outcomes: Record<string, number> }[];
   };
   assert.equal(r.overhead.raw.n, 20);
   assert.ok(r.overhead.tick.n >= 18 && r.overhead.tick.p50 > 0 && r.overhead.raw.p50 > 0);
@@ -32,5 +32,15 @@ test('oneflow bench --json runs (a), (b) and (c) on the fixtures', async () => {
   assert.ok(r.teacherStudent.ratioP50 > 1, `teacher/student ${r.teacherStudent.ratioP50}`);
   assert.equal(r.deadline.length, 1);
   assert.equal(r.deadline[0]!.ticks, 10);
+  assert.equal(r.deadline[0]!.driver, 'timer', "by default (c) drives the node the way oneflow run's ROS timer does");
   assert.equal(Object.values(r.deadline[0]!.outcomes).reduce((a, b) => a + b, 0), 10);
+});
+
+test('oneflow bench (c) --driver loop: the same scheduler woken by runLoop', async () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'oneflow-bench-')), 'bench.json');
+  const code = await main(['--quiet', '--out', out, '--only', 'c', '--ticks', '5', '--rates', '100', '--no-busy', '--driver', 'loop', '--student', 'test/fixtures/models/tiny_onestep.onnx']);
+  assert.equal(code, 0);
+  const r = JSON.parse(readFileSync(out, 'utf8')) as { deadline: { driver: string; ticks: number; outcomes: Record<string, number> }[] };
+  assert.deepEqual([r.deadline[0]!.driver, r.deadline[0]!.ticks], ['loop', 5]);
+  assert.equal(Object.values(r.deadline[0]!.outcomes).reduce((a, b) => a + b, 0), 5);
 });
