@@ -81,6 +81,8 @@ export interface ReplaySummary {
   output_bag: string | null;
   /** True when the replay was stopped before its last tick (the output bag is still complete and closed). */
   interrupted: boolean;
+  /** Set (by the CLI) when every tick missed its deadline: how late inference is and what to change; else null. */
+  verdict: string | null;
   wall_sec: number;
 }
 
@@ -319,6 +321,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     },
     output_bag: out === null ? null : out.dir,
     interrupted,
+    verdict: null,
     wall_sec: Number(process.hrtime.bigint() - wallStart) / 1e9,
   };
 }

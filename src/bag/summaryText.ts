@@ -36,6 +36,7 @@ export function formatSummary(s: ReplaySummary): string {
   lines.push(`input       ${problems.length === 0 ? 'no problems' : problems.map(([k, v]) => `${k} ${v}`).join(', ')}`);
   for (const p of s.input.problem_examples.slice(0, 5)) lines.push(`  ${p.kind}: ${p.message}`);
   if (s.interrupted) lines.push('interrupted before the last tick (Ctrl-C): the numbers cover the ticks run');
+  if (s.verdict !== null) lines.push(`verdict     ${s.verdict}`);
   if (s.output_bag !== null) lines.push(`output bag  ${s.output_bag}`);
   return lines.join('\n') + '\n';
 }

@@ -2,7 +2,8 @@
 // Replays a rosbag2 MCAP bag (directory or .mcap) through the node core on the bag's clock, writes an output bag
 // (input topics + /oneflow/action_chunk + /oneflow/joint_trajectory) and summary.json, prints the summary.
 // Without --model the node runs a hold-position baseline (no ONNX): the plumbing and the RMSE of "stand still".
-// Exit codes (docs/errors.md): 0 done; 2 usage or configuration refused; 3 the model refused; 4 the bag refused
+// Exit codes (docs/errors.md): 0 done; 2 usage or configuration refused; 3 the model refused, or it missed the
+// deadline on every tick (the summary's verdict says by how much and what to change); 4 the bag refused
 // (the message names file, topic and time), or done but --strict and the input had problems; 5 run-time failure;
 // 1 unexpected failure (message only; ONEFLOW_DEBUG=1 for the stack).
 import { existsSync } from 'node:fs';
@@ -25,6 +26,7 @@ import type { PolicyRuntime } from '../policy/policyRuntime.js';
 import { ReplayMetrics } from '../bag/replayMetrics.js';
 import { loadOnnxPolicy } from '../bag/loadPolicy.js';
 import { withoutDeadline } from '../bag/offlineBudget.js';
+import { DeadlineProbe, deadlineVerdictText, everyTickMissed } from '../bag/deadlineVerdict.js';
 
 const USAGE = `usage: oneflow replay <bag> [--model <onnx>] [--out <dir>] [--rate <x> | --fast] [--seed N] [--json]
                       [--metrics-port P [--linger-sec S]] [--strict] [--no-deadline] [--wall-times]
@@ -164,6 +166,7 @@ async function replay(a: Args): Promise<{ summary: ReplaySummary; code: number }
   const showBar = process.stderr.isTTY === true && !a.json;
   const bar = progressBar(showBar);
   let summary: ReplaySummary;
+  let probe: DeadlineProbe | null = null;
   // SIGINT (Ctrl-C) and SIGTERM (kill, a supervisor, `timeout`) both end the replay after the current tick with a
   // complete output bag (footer, summary, metadata.yaml); a second signal of the same kind aborts at once.
   let stopRequested = false;
@@ -175,7 +178,8 @@ async function replay(a: Args): Promise<{ summary: ReplaySummary; code: number }
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const policy = a.noDeadline ? withoutDeadline(loaded) : loaded;
+    probe = new DeadlineProbe(a.noDeadline ? withoutDeadline(loaded) : loaded);
+    const policy = probe;
     server = a.metricsPort > 0 ? new ReplayMetrics(policy.spec, config.executionMode) : null;
     const clock = new SimClock(0n);
     node = createNode({ config, policy, clock, ...(server !== null ? { metrics: server.metrics } : {}) });
@@ -205,6 +209,9 @@ async function replay(a: Args): Promise<{ summary: ReplaySummary; code: number }
       onTick: (done, total) => bar(done, total),
       shouldStop: () => stopRequested,
     });
+    if (everyTickMissed(summary)) {
+      summary = { ...summary, verdict: deadlineVerdictText(summary, config, await probe.measureSec()) };
+    }
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
@@ -221,6 +228,7 @@ async function replay(a: Args): Promise<{ summary: ReplaySummary; code: number }
   }
   await writeFile(join(out.dir, 'summary.json'), JSON.stringify({ ...summary, seed: a.seed, model_path: a.model }, null, 1) + '\n');
   const problems = Object.values(summary.input.problems).reduce((x, y) => x + y, 0);
+  if (summary.verdict !== null) return { summary, code: EXIT_STATUS.MODEL }; // every tick missed: nothing was judged
   return { summary, code: a.strict && problems > 0 ? EXIT_STATUS.INPUT : EXIT_STATUS.OK };
 }
 

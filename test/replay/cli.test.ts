@@ -104,3 +104,17 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     assert.ok((bag.topic('/oneflow/action_chunk')?.messageCount ?? 0) >= summary.published.chunks - 1);
   });
 }
+
+test('a replay whose every tick missed the deadline exits 3 and says by how much and what to change', () => {
+  const dir = tempDir();
+  const r = oneflow(FIXTURE_BAG, '--model', 'test/fixtures/models/slow.onnx', '--param', 'warmupRuns=0', '--out', join(dir, 'slow'));
+  assert.equal(r.code, 3, r.stderr);
+  assert.match(r.stdout, /ticks {7}48: ok 0, stale_input 0, deadline_miss 48/);
+  assert.match(
+    r.stdout,
+    /verdict {5}the model cannot meet the deadline: all 48 ticks missed the 80\.0 ms deadline; one inference takes (\d+\.\d) ms, (\d+\.\d) ms over\. .*lower --param controlRateHz to ≤ \d.*--no-deadline/,
+  );
+  const [, took, over] = /one inference takes (\d+\.\d) ms, (\d+\.\d) ms over/.exec(r.stdout)!;
+  assert.ok(Math.abs(Number(took) - 80 - Number(over)) < 0.2, `${took} − 80 vs ${over}`);
+  assert.equal(JSON.parse(readFileSync(join(dir, 'slow', 'summary.json'), 'utf8')).verdict.startsWith('the model cannot meet the deadline'), true);
+});
