@@ -1,7 +1,9 @@
 // Bench (a): what the node adds on top of onnxruntime. Raw = `await session.run` on the main thread. Tick = the whole
 // `node.tick()` on the same model through the worker: observation assembly, seeded noise, shared-memory hand-off,
-// worker wake-up, inference, validation, time-indexing, both messages. Sensor decoding happens on message arrival and
-// is not part of the tick. Raw and tick samples are taken in interleaved blocks so machine load hits both alike.
+// worker wake-up, inference, output-shape check, validation, time-indexing, both messages. Sensor decoding happens
+// on message arrival and is not part of the tick. Raw and tick samples alternate one by one, and the overhead is the
+// distribution of the PAIRED differences (tick i − raw i): machine load that comes and goes hits both halves of a
+// pair alike, so the figure is stable under load where a difference of two separately taken percentiles is not.
 import { validateConfig } from '../config/validateConfig.js';
 import { createNode } from '../node/createNode.js';
 import { OnnxPolicy } from '../policy/onnxPolicy.js';
@@ -15,6 +17,8 @@ export type OverheadResult = {
   readonly tick: LatencyStats;
   /** Inference time measured inside the worker around session.run. */
   readonly workerInference: LatencyStats;
+  /** Paired differences tick i − raw i, s (ok ticks only). */
+  readonly pairedOverhead: LatencyStats;
   readonly overheadP50Sec: number;
   readonly overheadP99Sec: number;
   readonly outcomes: Record<string, number>;
@@ -28,39 +32,38 @@ export async function overheadBench(modelPath: string, n: number, progress: (msg
   const rawSec: number[] = [];
   const tickSec: number[] = [];
   const inferSec: number[] = [];
+  const paired: number[] = [];
   const outcomes: Record<string, number> = {};
-  const block = 100;
-  let k = 0;
   try {
-    while (rawSec.length < n) {
-      for (let i = 0; i < block && rawSec.length < n; i++) rawSec.push(await raw.run());
-      for (let i = 0; i < block && tickSec.length < n; i++, k++) {
-        const t = BigInt(k) * 100_000_000n;
-        feedSyntheticSensors(node, t, k);
-        const t0 = process.hrtime.bigint();
-        const r = await node.tick(t + 1_000_000n);
-        const dt = Number(process.hrtime.bigint() - t0) / 1e9;
-        outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
-        if (r.outcome === 'ok' && r.inferenceSec !== null) {
-          tickSec.push(dt);
-          inferSec.push(r.inferenceSec);
-        }
+    for (let k = 0; rawSec.length < n; k++) {
+      const rawOne = await raw.run();
+      const t = BigInt(k) * 100_000_000n;
+      feedSyntheticSensors(node, t, k);
+      const t0 = process.hrtime.bigint();
+      const r = await node.tick(t + 1_000_000n);
+      const dt = Number(process.hrtime.bigint() - t0) / 1e9;
+      outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
+      rawSec.push(rawOne);
+      if (r.outcome === 'ok' && r.inferenceSec !== null) {
+        tickSec.push(dt);
+        inferSec.push(r.inferenceSec);
+        paired.push(dt - rawOne);
       }
-      progress(`overhead: ${rawSec.length}/${n}`);
+      if ((k + 1) % 100 === 0) progress(`overhead: ${k + 1}/${n}`);
     }
   } finally {
     await raw.release();
     await node.close();
   }
-  const rawStats = latencyStats(rawSec);
-  const tickStats = latencyStats(tickSec);
+  const pairedOverhead = latencyStats(paired);
   return {
     model: modelPath,
-    raw: rawStats,
-    tick: tickStats,
+    raw: latencyStats(rawSec),
+    tick: latencyStats(tickSec),
     workerInference: latencyStats(inferSec),
-    overheadP50Sec: tickStats.p50 - rawStats.p50,
-    overheadP99Sec: tickStats.p99 - rawStats.p99,
+    pairedOverhead,
+    overheadP50Sec: pairedOverhead.p50,
+    overheadP99Sec: pairedOverhead.p99,
     outcomes,
   };
 }

@@ -8,6 +8,7 @@ import { cpus, loadavg, setPriority } from 'node:os';
 import { BENCH_DRIVERS, deadlineBench, type BenchDriver, type DeadlineResult } from '../bench/deadlineBench.js';
 import { formatStats } from '../bench/latencyStats.js';
 import { overheadBench } from '../bench/overheadBench.js';
+import { soakBench } from '../bench/soakBench.js';
 import { startBusyCore } from '../bench/busyCore.js';
 import { teacherStudentBench } from '../bench/teacherStudentBench.js';
 import { readOnnxModel } from '../onnx/readOnnxModel.js';
@@ -20,6 +21,8 @@ const USAGE = `usage: oneflow bench [--json] [--out FILE] [--student M.onnx] [--
   (a) raw onnxruntime vs node tick latency (student), n samples each
   (b) teacher vs student inference latency through the same worker runtime
   (c) deadline misses over --ticks ticks per rate, another process spinning on the other core
+  (s) soak, only when asked (--only s): --soak-ticks ticks (default 1000000) of the student as fast as possible on
+      simulated time, RSS, heap and tick p50/p99 per --soak-window ticks (default 10000)
   --quiet   print nothing (use with --out)
   --driver=D    (c): timer (default) = a periodic timer wakes the live node's TickScheduler via timerDriver, as
                 oneflow run's ROS timer does; loop = runLoop sleeps until each slot (same scheduler)
@@ -65,6 +68,8 @@ export async function main(argv: string[]): Promise<number> {
       quiet: { type: 'boolean', default: false },
       'spin-sec': { type: 'string', default: '0.0005' },
       driver: { type: 'string', default: 'timer' },
+      'soak-ticks': { type: 'string', default: '1000000' },
+      'soak-window': { type: 'string', default: '10000' },
       only: { type: 'string', default: 'a,b,c' },
       nice: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -89,6 +94,8 @@ export async function main(argv: string[]): Promise<number> {
   });
   const spinSec = Number(values['spin-sec']);
   if (!(spinSec >= 0 && spinSec < 0.01)) throw new UsageError(`--spin-sec must be in [0, 0.01) s, got '${values['spin-sec']}'`);
+  const soakTicks = int('soak-ticks', values['soak-ticks']);
+  const soakWindow = int('soak-window', values['soak-window']);
   const only = new Set(values.only.split(','));
   const driver = values.driver as BenchDriver;
   if (!BENCH_DRIVERS.includes(driver)) throw new Error(`--driver must be one of ${BENCH_DRIVERS.join(', ')}, got '${values.driver}'`);
@@ -121,7 +128,7 @@ export async function main(argv: string[]): Promise<number> {
     say(`\n(a) raw onnxruntime (main thread)  ${formatStats(a.raw)}`);
     say(`    node tick (worker, full tick)   ${formatStats(a.tick)}`);
     say(`    inference inside the worker     ${formatStats(a.workerInference)}`);
-    say(`    tick overhead over raw: p50 ${(a.overheadP50Sec * 1e3).toFixed(3)} ms (target ≤ 0.300 ms: ${a.overheadP50Sec <= 0.0003 ? 'met' : 'MISSED'}), p99 ${(a.overheadP99Sec * 1e3).toFixed(3)} ms`);
+    say(`    tick overhead (paired tick i − raw i, interleaved one by one): p50 ${(a.overheadP50Sec * 1e3).toFixed(3)} ms (target ≤ 0.300 ms: ${a.overheadP50Sec <= 0.0003 ? 'met' : 'MISSED'}), p99 ${(a.overheadP99Sec * 1e3).toFixed(3)} ms`);
   }
   if (only.has('b')) {
     const b = await teacherStudentBench(teacher, student, teacherN, Math.max(teacherN, Math.min(n, 500)));
@@ -150,6 +157,14 @@ export async function main(argv: string[]): Promise<number> {
       await policy.close();
     }
     result['deadline'] = runs;
+  }
+  if (only.has('s')) {
+    const s = await soakBench(student, soakTicks, soakWindow, log);
+    log('');
+    result['soak'] = s;
+    say(`\n(s) soak ${s.ticks} ticks in ${s.wallSec.toFixed(0)} s, outcomes ${JSON.stringify(s.outcomes)}`);
+    say(`    RSS after warm-up (${s.warmupTicks} ticks) ${s.rssAfterWarmupMB.toFixed(1)} MB, last ${s.rssLastMB.toFixed(1)} MB, max ${s.rssMaxAfterWarmupMB.toFixed(1)} MB: growth ${s.rssGrowthMB.toFixed(2)} MB (target < 5 MB: ${s.rssGrowthMB < 5 ? 'met' : 'MISSED'})`);
+    say(`    tick p99 first window after warm-up ${s.p99FirstMs.toFixed(3)} ms, last ${s.p99LastMs.toFixed(3)} ms`);
   }
   if (values.json && !values.quiet) process.stdout.write(`${JSON.stringify(result, null, 1)}\n`);
   if (values.out !== undefined) await writeFile(values.out, `${JSON.stringify(result, null, 1)}\n`);

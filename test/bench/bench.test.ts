@@ -44,3 +44,16 @@ test('oneflow bench (c) --driver loop: the same scheduler woken by runLoop', asy
   assert.deepEqual([r.deadline[0]!.driver, r.deadline[0]!.ticks], ['loop', 5]);
   assert.equal(Object.values(r.deadline[0]!.outcomes).reduce((a, b) => a + b, 0), 5);
 });
+
+test('oneflow bench --only s: a short soak samples RSS and tick latency per window', async () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'oneflow-bench-')), 'bench.json');
+  const code = await main(['--quiet', '--out', out, '--only', 's', '--soak-ticks', '300', '--soak-window', '100', '--student', 'test/fixtures/models/tiny_onestep.onnx']);
+  assert.equal(code, 0);
+  const r = JSON.parse(readFileSync(out, 'utf8')) as { soak: { ticks: number; warmupTicks: number; outcomes: Record<string, number>; windows: { ticksDone: number; rssMB: number; tickP99Ms: number }[]; rssGrowthMB: number } };
+  assert.equal(r.soak.ticks, 300);
+  assert.deepEqual(r.soak.windows.map((w) => w.ticksDone), [100, 200, 300]);
+  assert.ok(r.soak.windows.every((w) => w.rssMB > 10 && w.tickP99Ms > 0));
+  assert.equal(r.soak.warmupTicks, 100);
+  assert.equal(r.soak.outcomes['ok'], 300);
+  assert.ok(Number.isFinite(r.soak.rssGrowthMB));
+});
