@@ -56,6 +56,8 @@ export const CONFIG_FIELDS: readonly ConfigField[] = Object.freeze([
     description: 'Per-tick deadline for a fresh chunk, from the scheduled tick time.' },
   { key: 'maxObservationAgeSec', param: 'max_observation_age_sec', kind: 'double', unit: 's', range: { lo: 0, hi: 60, loOpen: true }, default: 0.5,
     description: 'An input older than this at tick time makes the tick stale_input.' },
+  { key: 'maxStampSkewSec', param: 'max_stamp_skew_sec', kind: 'double', unit: 's', range: { lo: 0, hi: 3600, loOpen: true }, default: 1,
+    description: 'A message whose header stamp is further than this from the clock it arrives at (ahead or behind) is refused (bad_stamp).' },
   { key: 'actionExecLatencySec', param: 'action_exec_latency_sec', kind: 'double', unit: 's', range: { lo: 0, hi: 1 }, default: 0,
     description: 'Actions due before now + this are dropped from a chunk before publishing (0 = only past steps).' },
   { key: 'topics.camera', param: 'camera_topic', ...TOPIC, default: '/camera/image_raw',

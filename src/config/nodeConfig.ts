@@ -36,6 +36,8 @@ export type NodeConfig = {
   readonly deadlineSec: number;
   /** An observation older than this at tick time makes the tick `stale_input`, s. */
   readonly maxObservationAgeSec: number;
+  /** A message stamped further than this from the clock it arrives at, ahead or behind, is refused (bad_stamp), s. */
+  readonly maxStampSkewSec: number;
   /** Actions due earlier than now + this are dropped from a chunk before publishing, s (0 = only past steps). */
   readonly actionExecLatencySec: number;
   readonly topics: TopicConfig;

@@ -19,7 +19,11 @@ export function createNode(options: CreateNodeOptions): PolicyNode {
   const stopwatchNs = options.stopwatchNs ?? (() => process.hrtime.bigint());
   const clock = options.clock;
   const sinks = options.sinks;
-  const store = new ObservationStore(spec, { stateJointNames: config.stateJointNames, bufferSize: config.observationBufferSize });
+  const store = new ObservationStore(spec, {
+    stateJointNames: config.stateJointNames,
+    bufferSize: config.observationBufferSize,
+    maxStampSkewSec: config.maxStampSkewSec,
+  });
   const loop = new ControlLoop({
     config,
     spec,
