@@ -3,10 +3,11 @@
 // so export refuses what the node refuses.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { ModelContractError, parsePolicyMetadata, POLICY_METHODS, STATE_SOURCES } from '../../src/onnx/index.js';
-import { POLICY_SCHEMA } from '../../src/onnx/policySchema.js';
+import { POLICY_SCHEMA, POLICY_SCHEMA_URL } from '../../src/onnx/policySchema.js';
 
 type Case = { name: string; path: string; value?: string; fields: string[]; expect: string };
 const table = JSON.parse(readFileSync(join(process.cwd(), 'test', 'fixtures', 'contract', 'metadata_cases.json'), 'utf8')) as {
@@ -51,5 +52,13 @@ describe('oneflow.policy metadata: the shared table of bad cases', () => {
     const sources = (POLICY_SCHEMA as unknown as { properties: { observation: { properties: { state: { properties: { sources: { items: { enum: unknown[] } } } } } } } })
       .properties.observation.properties.state.properties.sources.items.enum;
     assert.deepEqual(sources, [...STATE_SOURCES]);
+  });
+  it('the schema the node reads is the one every install ships: npm files, the ROS package, the Docker context', () => {
+    const rel = relative(process.cwd(), fileURLToPath(POLICY_SCHEMA_URL));
+    assert.equal(rel, join('training', 'oneflow_train', 'policy_metadata.schema.json'));
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { files: string[] };
+    assert.ok(pkg.files.includes(rel), `package.json files lacks ${rel}`);
+    assert.match(readFileSync('CMakeLists.txt', 'utf8'), /install\(FILES training\/oneflow_train\/policy_metadata\.schema\.json DESTINATION share\/\$\{PROJECT_NAME\}\/training\/oneflow_train\)/);
+    assert.match(readFileSync('.dockerignore', 'utf8'), /^!training\/oneflow_train\/policy_metadata\.schema\.json$/m);
   });
 });
