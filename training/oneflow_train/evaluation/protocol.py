@@ -66,8 +66,9 @@ def run_episodes(
     """Run one episode per seed in lockstep; returns results in seed order.
 
     lockstep_batch: at most this many episodes share a `predict` call (None = all seeds at once). When an episode
-    finishes, the next pending seed starts in its place, so the batch stays full until the seeds run out. Results
-    do not depend on it: each episode owns its env and its noise generator.
+    finishes, the next pending seed starts in its place, so the batch stays full until the seeds run out. Each
+    episode owns its env and its noise generator, so only a network's float32 rounding, which depends on the batch
+    it runs in, can make results differ between batch sizes (docs/pusht_env.md §3).
     env_factory builds an env with reset(seed)->obs, step(a)->(obs, reward, done, info), render(size)->uint8 HWC
     (tests inject a scripted one). frames_out, when given, receives per-seed rendered frames (for GIFs).
     """
