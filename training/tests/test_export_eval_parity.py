@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import pytest
 import torch
-from test_export import tiny_teacher
 
 from oneflow_train.checkpoint import save_checkpoint
 from oneflow_train.evaluation.protocol import EvalProtocol
 from oneflow_train.evaluation.runner import evaluate
 from oneflow_train.export import export_policy
 from oneflow_train.policies.oneflow_student import OneFlowStudentPolicy
+
+from test_export import tiny_teacher
 
 SEEDS = [100000, 100001]
 PROTOCOL = EvalProtocol(max_steps=24)
