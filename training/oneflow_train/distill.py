@@ -236,6 +236,7 @@ def distill(teacher_dir: str | Path, cfg: DistillConfig, out_dir: str | Path, de
     extra = {"distill": cfg.to_dict(), "teacher": {"dir": str(teacher_dir), "config": read_config(teacher_dir)},
              "provenance": {"command": run["command"], "resumed_with": run.get("resumed_with", []), "seed": cfg.seed,
                             "train_episodes": dataset.episodes.tolist()}}
+    needs_start_mean = cfg.loss.velocity_target == "instantaneous" and cfg.loss.lambda_global > 0
     val_seeds = validation_seeds(cfg.val_seed_start, cfg.val_episodes) if cfg.val_episodes else []
     t_segment, segment_steps = time.time(), 0
 
@@ -287,9 +288,13 @@ def distill(teacher_dir: str | Path, cfg: DistillConfig, out_dir: str | Path, de
             t0 = time.time()
             traj = cached[i] if cached is not None else solve_teacher(teacher, state, image, noises[i].to(dev), ks,
                                                                       crops[i])
+            start_mean = None
+            if needs_start_mean:  # an independent teacher sample per window: E[x0|O] for the literal target at τ ≈ 1
+                extra_noise = torch.randn(noises[i].shape, generator=gen).to(dev)
+                start_mean = solve_teacher(teacher, state, image, extra_noise, ks, crops[i]).endpoint
             t1 = time.time()
             cond = student.global_cond(state, image, _crop_generator(crops[i]))
-            terms = student.loss(cond, traj, student.backbone.normalize_action(action), cfg.loss, gen)
+            terms = student.loss(cond, traj, student.backbone.normalize_action(action), cfg.loss, gen, start_mean)
             opt.zero_grad(set_to_none=True)
             terms["loss"].backward()
             opt.step()

@@ -86,7 +86,8 @@ def test_loss_variants_are_finite_and_differentiable(teacher, data, loss_cfg):
     noise = torch.randn(4, 16, 2)
     traj = solve_teacher(teacher, batch["state"], None, noise, ddim_timesteps(4))
     cond = student.global_cond(batch["state"])
-    terms = student.loss(cond, traj, student.backbone.normalize_action(batch["action"]), loss_cfg)
+    other = solve_teacher(teacher, batch["state"], None, torch.randn(4, 16, 2), ddim_timesteps(4)).endpoint
+    terms = student.loss(cond, traj, student.backbone.normalize_action(batch["action"]), loss_cfg, start_mean=other)
     terms["loss"].backward()
     assert torch.isfinite(terms["loss"]) and terms["loss"] > 0
     assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in student.parameters())
@@ -118,3 +119,72 @@ def test_one_distillation_step_on_real_data_and_checkpoint_round_trip(teacher, d
     with torch.no_grad():
         a = student.sample(state, None, noise)
     assert a.shape == (2, 16, 2) and torch.isfinite(a).all()
+
+
+def _traj_with_new_start(traj, delta: float):
+    from oneflow_train.rf_frame import TeacherTrajectory
+    z = traj.z.clone()
+    z[0] += delta
+    v = traj.v.clone()
+    v[0] -= delta
+    return TeacherTrajectory(z=z, v=v, tau=traj.tau, k=traj.k)
+
+
+@pytest.mark.parametrize("terminal", ["teacher_endpoint", "demo", "none"])
+def test_the_flow_map_global_term_never_supervises_the_start_state(teacher, data, terminal):
+    """Audit fix: "terminal: none/demo" used to supervise j = 0 towards Φ(ε) through the global term. Now the start
+    state belongs to the terminal term alone: the global term ignores it, and with no terminal term nothing sees it."""
+    student = OneFlowStudentPolicy.from_teacher(teacher)
+    batch = data[0].get_batch(np.arange(4))
+    traj = solve_teacher(teacher, batch["state"], None, torch.randn(4, 16, 2), ddim_timesteps(4))
+    moved = _traj_with_new_start(traj, 0.5)
+    cfg = LossConfig(terminal_target=terminal)
+    demo = student.backbone.normalize_action(batch["action"])
+    cond = student.global_cond(batch["state"])
+    a = student.loss(cond, traj, demo, cfg)
+    b = student.loss(cond, moved, demo, cfg)
+    assert a["global"] > 0 and torch.equal(a["global"], b["global"])
+    if terminal == "none":
+        assert torch.equal(a["loss"], b["loss"]) and a["terminal"] == 0
+    else:
+        assert not torch.equal(a["terminal"], b["terminal"])
+
+
+def test_states_per_traj_counts_the_start_state_only_when_it_is_supervised(teacher, data):
+    student = OneFlowStudentPolicy.from_teacher(teacher)
+    batch = data[0].get_batch(np.arange(2))
+    traj = solve_teacher(teacher, batch["state"], None, torch.randn(2, 16, 2), ddim_timesteps(8))
+    seen = []
+    original = student.average_velocity
+
+    def spy(z, tau, k, cond):
+        seen.append(sorted(set(k.tolist())))
+        return original(z, tau, k, cond)
+
+    student.average_velocity = spy
+    cond = student.global_cond(batch["state"])
+    student.loss(cond, traj, None, LossConfig(states_per_traj=3), torch.Generator().manual_seed(0))
+    student.loss(cond, traj, None, LossConfig(terminal_target="none", states_per_traj=3), torch.Generator().manual_seed(0))
+    k0 = int(traj.k[0])
+    assert k0 in seen[0] and len(seen[0]) == 3  # j = 0 (terminal) + 2 interior states
+    assert k0 not in seen[1] and len(seen[1]) == 3  # 3 interior states; the diagnostic forward runs after
+    assert seen[2] == [k0]  # the no-grad endpoint diagnostic
+
+
+def test_literal_velocity_target_at_the_start_state_is_an_independent_teacher_sample(teacher, data):
+    """Audit fix: the literal target at τ ≈ 1 was ε̂ − clip(x̂₀) with α ≈ 5e-4 (x̂₀ almost all clipped: one step
+    then aims at ±1 corners). Now it is (z₀ − m)/τ₀ with m an independent teacher endpoint, so the one-step output
+    is regressed on m: global = mean((â(z₀) − m)²)/τ₀² when only j = 0 is supervised (MSE)."""
+    student = OneFlowStudentPolicy.from_teacher(teacher)
+    batch = data[0].get_batch(np.arange(4))
+    traj = solve_teacher(teacher, batch["state"], None, torch.randn(4, 16, 2), ddim_timesteps(4))
+    m = solve_teacher(teacher, batch["state"], None, torch.randn(4, 16, 2), ddim_timesteps(4)).endpoint
+    cfg = LossConfig(velocity_target="instantaneous", terminal_target="none", loss_type="mse", states_per_traj=1)
+    cond = student.global_cond(batch["state"])
+    with torch.no_grad():
+        terms = student.loss(cond, traj, None, cfg, start_mean=m)
+        a0 = student.denoise(traj.z[0], traj.tau[:1].repeat(4), traj.k[:1].repeat(4), cond)
+    expected = ((a0 - m) ** 2).mean() / traj.tau[0] ** 2
+    assert torch.allclose(terms["global"], expected, rtol=1e-5)
+    with pytest.raises(ValueError, match="start_mean"):
+        student.loss(cond, traj, None, cfg)

@@ -46,3 +46,32 @@ def test_image_student_one_step_and_same_crop(tmp_path):
     with torch.no_grad():
         a = loaded.sample(batch["state"], batch["image"], torch.randn(3, 1, 16, 2))
     assert a.shape == (3, 16, 2) and torch.isfinite(a).all()
+
+
+def test_teacher_sees_the_students_crop_in_validation_and_per_epoch(tmp_path):
+    """Audit fix: the frozen teacher's encoder ran in train mode (a random crop) where the student saw the centre
+    crop (`paired_endpoint_mse`), and per-epoch trajectories ignored the batch's crop seed."""
+    from oneflow_train.distill import _solve_epoch, solve_teacher, teacher_cond
+    from oneflow_train.sampling import ddim_timesteps
+
+    buf = _one_episode_with_images()
+    ds = PushTSequenceDataset(buf, [0], horizon=16, n_obs_steps=2, n_action_steps=8, with_image=True)
+    norm = Normalizer().fit({"agent_pos": buf.state[:, :2], "action": buf.action})
+    torch.manual_seed(0)
+    cfg = TeacherConfig(name="tiny_image", obs_type="image", down_dims=(16, 32), step_embed_dim=16, n_groups=4,
+                        image_backbone="small_cnn")
+    teacher = TeacherPolicy(cfg, norm).train()
+    student = OneFlowStudentPolicy.from_teacher(teacher).eval()
+    batch = ds.get_batch(np.arange(3))
+    # validation: no crop seed -> the centre crop, exactly the evaluating student's conditioning
+    assert torch.equal(teacher_cond(teacher, batch["state"], batch["image"], None),
+                       student.global_cond(batch["state"], batch["image"]))
+    # per-epoch solves: each batch's trajectories from that batch's crop, identical to the online solve
+    ks = ddim_timesteps(3)
+    batches, crops = [np.arange(0, 3), np.arange(3, 5)], [11, 12]
+    noises = [torch.randn(3, 16, 2), torch.randn(2, 16, 2)]
+    cached = _solve_epoch(teacher, ds, batches, noises, crops, ks, torch.device("cpu"))
+    for b, n, c, traj in zip(batches, noises, crops, cached):
+        got = ds.get_batch(b)
+        online = solve_teacher(teacher, got["state"], got["image"], n, ks, c)
+        assert torch.allclose(traj.z, online.z, atol=1e-6)

@@ -57,12 +57,21 @@ class StudentConfig:
 class LossConfig:
     """Distillation loss (`distillation.md` §4). Defaults: flow-map global term + teacher-endpoint terminal term, 1:1.
 
-    velocity_target: "flow_map" — every teacher state z_j is carried by â(z_j, τ_j) to its trajectory's endpoint;
-      "instantaneous" — the abstract read literally: u(z_j, τ_j) regresses the teacher's PF-ODE velocity v_j.
-    terminal_target: what the one step from the trajectory's own noise (j = 0, τ ≈ 1) must land on: the teacher's
-      endpoint from the same noise, the demonstration action (unpaired), or nothing.
-    lambda_global = 0 turns the global term off. states_per_traj: supervise this many trajectory states per sample
-      (j = 0 always, the rest drawn uniformly without replacement per batch); None = all of them.
+    The TERMINAL term acts on the start state j = 0 only (τ ≈ 1, the one-step sampler's input): one step from the
+    trajectory's own noise must land on terminal_target — the teacher's endpoint Φ(ε) from the same noise, the
+    demonstration action (unpaired), or nothing ("none": j = 0 is then not supervised by any flow-map term).
+    The GLOBAL term (lambda_global = 0 turns it off), by velocity_target:
+      "flow_map" — the interior states z_j, j = 1 … N−1, are carried by â(z_j, τ_j) to their trajectory's endpoint
+        (j = 0 is left out: its flow-map target Φ(ε) IS the teacher-endpoint terminal term);
+      "instantaneous" — the abstract read literally: u(z_j, τ_j) regresses the teacher's PF-ODE velocity at every
+        state j = 0 … N−1. At j = 0 the teacher's own v = ε̂ − clip(x̂₀) is unusable (α ≈ 5e-4: 98.5 % of x̂₀'s
+        entries are clipped, the unclipped x̂₀ has a per-entry spread ≈ 50 and is biased), so the target there is the
+        ideal PF-ODE velocity at τ ≈ 1, (z₀ − E[x₀|O])/τ₀, with E[x₀|O] estimated by the teacher's endpoint from an
+        INDEPENDENT noise draw (`start_mean`; unbiased) — the target whose one-step regression is the conditional
+        mean ("mean collapse").
+    states_per_traj: how many trajectory states are evaluated per sample (the same cost for every variant): j = 0
+      whenever a term supervises it, the rest interior states drawn uniformly without replacement per batch;
+      None = all of them.
     """
 
     velocity_target: str = "flow_map"
@@ -160,21 +169,28 @@ class OneFlowStudentPolicy(nn.Module):
 
     # -- training -----------------------------------------------------------------------------------------------
     def loss(self, cond: torch.Tensor, traj: TeacherTrajectory, demo_action: torch.Tensor | None, cfg: LossConfig,
-             generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
-        """Distillation loss on a batch of teacher trajectories.
+             generator: torch.Generator | None = None, start_mean: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """Distillation loss on a batch of teacher trajectories (term definitions: `LossConfig`).
 
         cond (B, C) the STUDENT's conditioning (with grad); traj from `rf_frame.teacher_trajectory` (no grad);
-        demo_action (B, Ha, Da) normalised demonstration, needed only for terminal_target="demo".
+        demo_action (B, Ha, Da) normalised demonstration, needed only for terminal_target="demo"; start_mean
+        (B, Ha, Da) the teacher's endpoint from an independent noise draw, needed only for "instantaneous".
         Returns {"loss", "global", "terminal", "endpoint_mse"} (scalars; absent terms are 0)."""
-        N = traj.n_steps
+        N, B = traj.n_steps, cond.shape[0]
+        use_terminal = cfg.terminal_target != "none" and cfg.lambda_terminal > 0
         use_global = cfg.lambda_global > 0
-        js = [0]
+        instantaneous = use_global and cfg.velocity_target == "instantaneous"
+        with_start = use_terminal or instantaneous
+        js = [0] if with_start else []
         if use_global:
-            rest = torch.arange(1, N)
-            if cfg.states_per_traj is not None and cfg.states_per_traj - 1 < len(rest):
-                rest = rest[torch.randperm(len(rest), generator=generator)[: cfg.states_per_traj - 1]]
-            js += rest.tolist()
-        J, B = len(js), cond.shape[0]
+            interior = torch.arange(1, N)
+            if cfg.states_per_traj is not None and cfg.states_per_traj - len(js) < len(interior):
+                n = max(0, cfg.states_per_traj - len(js))
+                interior = interior[torch.randperm(len(interior), generator=generator)[:n]]
+            js += interior.tolist()
+        if not js:
+            raise ValueError(f"no trajectory state is supervised (N = {N} teacher steps, {cfg})")
+        J = len(js)
         z = traj.z[js]  # (J, B, Ha, Da)
         tau = traj.tau[js].repeat_interleave(B)  # (J·B,) j-major, matching z.reshape
         k = traj.k[js].repeat_interleave(B)
@@ -184,11 +200,17 @@ class OneFlowStudentPolicy(nn.Module):
         zero = a_hat.new_zeros(())
         out = {"global": zero, "terminal": zero}
         if use_global:
-            if cfg.velocity_target == "flow_map":
-                out["global"] = self._rho(a_hat - endpoint[None], cfg)
-            else:
-                out["global"] = self._rho(u - traj.v[js], cfg)
-        if cfg.terminal_target != "none" and cfg.lambda_terminal > 0:
+            if instantaneous:
+                v = traj.v[js]
+                if with_start:  # js[0] == 0: the well-conditioned target at τ ≈ 1 (docstring of LossConfig)
+                    if start_mean is None:
+                        raise ValueError("velocity_target='instantaneous' needs start_mean (an independent teacher "
+                                         "endpoint per sample) for the start state j = 0")
+                    v = torch.cat([((traj.z[0] - start_mean) / traj.tau[0])[None], v[1:]])
+                out["global"] = self._rho(u - v, cfg)
+            elif J > int(with_start):  # the interior states only
+                out["global"] = self._rho(a_hat[int(with_start):] - endpoint[None], cfg)
+        if use_terminal:
             if cfg.terminal_target == "teacher_endpoint":
                 target = endpoint
             elif demo_action is None:
@@ -197,7 +219,13 @@ class OneFlowStudentPolicy(nn.Module):
                 target = demo_action
             out["terminal"] = self._rho(a_hat[0] - target, cfg)
         out["loss"] = cfg.lambda_global * out["global"] + cfg.lambda_terminal * out["terminal"]
-        out["endpoint_mse"] = ((a_hat[0].detach().clamp(-1, 1) - endpoint) ** 2).mean()
+        if with_start:
+            one_step = a_hat[0].detach()
+        else:  # the diagnostic still needs the one-step output from the start state
+            with torch.no_grad():
+                t0 = traj.tau[:1].repeat(B)
+                one_step = self.denoise(traj.z[0], t0, traj.k[:1].repeat(B), cond)
+        out["endpoint_mse"] = ((one_step.clamp(-1, 1) - endpoint) ** 2).mean()
         return out
 
     @staticmethod
