@@ -105,3 +105,19 @@ def test_resume_refuses_a_different_plan(teacher_dir, data, tmp_path):  # noqa: 
                 resume=True)
     with pytest.raises(FileNotFoundError, match="no resumable state"):
         distill(teacher_dir, DistillConfig(**PLAN), tmp_path / "empty", dataset=data[0], resume=True)
+
+
+def test_the_literal_velocity_ablation_resumes_bit_identically(teacher_dir, data, tmp_path):  # noqa: F811
+    """The literal-velocity variant draws an extra, independent noise per batch (its start-state target): that draw
+    is part of the run's generator stream, so a resumed run still equals the unbroken one."""
+    plan = {**PLAN, "epochs": 1, "loss": {"velocity_target": "instantaneous", "terminal_target": "none",
+                                          "states_per_traj": 2}}
+    ref = distill(teacher_dir, DistillConfig(**plan), tmp_path / "ref", dataset=data[0], val_dataset=data[1])
+    out = tmp_path / "chained"
+    first = distill(teacher_dir, DistillConfig(**plan, time_budget_s=1e-9), out, dataset=data[0], val_dataset=data[1])
+    assert not first["complete"] and first["steps"] == 1
+    done = distill(teacher_dir, DistillConfig(**plan), out, dataset=data[0], val_dataset=data[1], resume=True)
+    assert done["complete"] and done["steps"] == ref["steps"] == 3
+    a, b = _tensors(load_resume_state(tmp_path / "ref")), _tensors(load_resume_state(out))
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    assert np.isfinite(done["epochs"][-1]["loss"]) and done["epochs"][-1]["loss"] > 0
