@@ -114,27 +114,3 @@ export function metadataYaml(b: BagSummary): string {
 export function serializedMetadata(b: BagSummary): string {
   return informationLines(b, '').join('\n');
 }
-
-/** File names listed under `relative_file_paths` in a metadata.yaml (a tolerant line scan, not a YAML parser). */
-export function relativeFilePaths(yaml: string): string[] {
-  const lines = yaml.split(/\r?\n/);
-  const start = lines.findIndex((l) => /^\s*relative_file_paths:\s*$/.test(l));
-  if (start < 0) return [];
-  const out: string[] = [];
-  for (const line of lines.slice(start + 1)) {
-    const m = /^\s*-\s+(.+?)\s*$/.exec(line);
-    if (m === null) break;
-    out.push(m[1]!.replace(/^["']|["']$/g, ''));
-  }
-  return out;
-}
-
-/** rosbag2's `compression_mode` and `compression_format` fields (a tolerant line scan; '' when absent or empty). */
-export function compressionFields(yaml: string): { mode: string; format: string } {
-  const field = (key: string): string => {
-    const m = new RegExp(`^\\s*${key}:\\s*(.*?)\\s*$`, 'm').exec(yaml);
-    return (m?.[1] ?? '').replace(/^["']|["']$/g, '').toLowerCase();
-  };
-  const mode = field('compression_mode');
-  return { mode: mode === 'none' ? '' : mode, format: field('compression_format') };
-}

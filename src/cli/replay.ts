@@ -218,6 +218,7 @@ async function replay(a: Args): Promise<{ summary: ReplaySummary; code: number }
     finished = true;
     bar.end();
     await out?.close();
+    await bag.close();
     if (node !== null) await node.close();
     else await loaded.close();
     if (server !== null && a.lingerSec > 0 && out !== null) {

@@ -2,11 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { BagReader } from '../../src/bag/bagReader.js';
 import { BagWriter } from '../../src/bag/bagWriter.js';
 import { BagError } from '../../src/bag/errors.js';
 import { MessageCodec, SchemaError } from '../../src/msgs/index.js';
-import { FIXTURE_BAG, FIXTURE_MCAP, HAVE_PYTHON, python, tempDir } from './helpers.js';
+import { FIXTURE_BAG, FIXTURE_MCAP, HAVE_PYTHON, VENV_PYTHON, python, tempDir } from './helpers.js';
 
 function fixtureBytes(): Buffer {
   return readFileSync(FIXTURE_MCAP);
@@ -93,29 +94,91 @@ test('an unknown type is decoded from its ros2msg text; an undecodable schema gi
   assert.throws(() => bag.codecFor('/absent'), /has no topic \/absent/);
 });
 
-test('compressed chunks are refused with the way out; a file without Statistics is still counted', async () => {
+/** Every message of a bag as [topic, log time, payload bytes]. */
+async function allMessages(bag: BagReader): Promise<[string, bigint, string][]> {
+  const out: [string, bigint, string][] = [];
+  for await (const m of bag.messages()) out.push([m.topic, m.logTimeNs, Buffer.from(m.data).toString('base64')]);
+  return out;
+}
+
+/** The fixture rewritten by @mcap/core's writer with chunks compressed by `compress` (256 KiB chunks: several per file). */
+async function compressedCopy(path: string, compression: string, compress: (data: Uint8Array) => Uint8Array, opts: Record<string, unknown> = {}): Promise<void> {
   const { McapWriter } = await import('@mcap/core');
   const { open } = await import('node:fs/promises');
-  const write = async (path: string, opts: Record<string, unknown>) => {
-    const fh = await open(path, 'w');
-    let pos = 0n;
-    const w = new McapWriter({
-      writable: { write: async (b: Uint8Array) => { await fh.write(b); pos += BigInt(b.byteLength); }, position: () => pos },
-      ...opts,
-    });
-    await w.start({ profile: 'ros2', library: 'test' });
-    const schemaId = await w.registerSchema({ name: 'acme_msgs/msg/Grip', encoding: 'ros2msg', data: new TextEncoder().encode('float64 width\n') });
-    const channelId = await w.registerChannel({ topic: '/g', messageEncoding: 'cdr', schemaId, metadata: new Map() });
-    for (let i = 0; i < 3; i++) await w.addMessage({ channelId, sequence: i, logTime: BigInt(i), publishTime: BigInt(i), data: new Uint8Array(12) });
-    await w.end();
-    await fh.close();
-  };
+  const src = await BagReader.open(FIXTURE_MCAP);
+  const fh = await open(path, 'w');
+  let pos = 0n;
+  const w = new McapWriter({
+    writable: { write: async (b: Uint8Array) => { await fh.write(b); pos += BigInt(b.byteLength); }, position: () => pos },
+    chunkSize: 256 * 1024,
+    compressChunk: (data: Uint8Array) => ({ compression, compressedData: compress(data) }),
+    ...opts,
+  });
+  await w.start({ profile: 'ros2', library: 'test' });
+  const channels = new Map<string, number>();
+  for (const t of src.topics) {
+    const schemaId = await w.registerSchema({ name: t.type, encoding: t.schemaEncoding, data: new TextEncoder().encode(t.definition) });
+    channels.set(t.topic, await w.registerChannel({ topic: t.topic, messageEncoding: 'cdr', schemaId, metadata: new Map() }));
+  }
+  for await (const m of src.messages()) {
+    await w.addMessage({ channelId: channels.get(m.topic)!, sequence: m.sequence, logTime: m.logTimeNs, publishTime: m.publishTimeNs, data: m.data });
+  }
+  await w.end();
+  await fh.close();
+  await src.close();
+}
+
+/** LZ4 frame compression by the PyPI lz4 package (what rosbag2's and mcap's lz4 chunks hold). */
+function lz4Frame(data: Uint8Array): Uint8Array {
+  const r = spawnSync(VENV_PYTHON, ['-c', 'import sys, lz4.frame; sys.stdout.buffer.write(lz4.frame.compress(sys.stdin.buffer.read()))'], { input: data, maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`lz4 failed: ${r.stderr.toString()}`);
+  return new Uint8Array(r.stdout);
+}
+
+test('zstd- and lz4-compressed chunks are decompressed: the same messages, byte for byte, as the uncompressed fixture', { skip: !HAVE_PYTHON && 'no .venv' }, async () => {
+  const zstd = await import('@foxglove/wasm-zstd');
+  await zstd.isLoaded;
+  const fixture = await BagReader.open(FIXTURE_MCAP);
+  const want = await allMessages(fixture);
+  await fixture.close();
+  assert.equal(want.length, 196);
   const dir = tempDir();
-  await write(join(dir, 'z.mcap'), { compressChunk: (data: Uint8Array) => ({ compression: 'zstd', compressedData: data }) });
-  await assert.rejects(BagReader.open(join(dir, 'z.mcap')), /z\.mcap has zstd-compressed chunks; .*rosbags-convert/);
-  await write(join(dir, 'nostats.mcap'), { useStatistics: false });
-  const bag = await BagReader.open(join(dir, 'nostats.mcap'));
-  assert.equal(bag.topic('/g')?.messageCount, 3);
+  for (const [name, compress] of [['zstd', (d: Uint8Array) => zstd.compress(d, 3)], ['lz4', lz4Frame]] as const) {
+    const path = join(dir, `${name}.mcap`);
+    await compressedCopy(path, name, compress);
+    assert.ok(readFileSync(path).length < readFileSync(FIXTURE_MCAP).length * 0.9, `${name} copy is compressed`);
+    const bag = await BagReader.open(path);
+    assert.deepEqual(bag.problems, []);
+    assert.deepEqual(await allMessages(bag), want, name);
+    await bag.close();
+  }
+  // cut short: recovery streams the compressed chunks too, and keeps the complete ones
+  const cut = join(dir, 'zstd_cut.mcap');
+  const bytes = readFileSync(join(dir, 'zstd.mcap'));
+  writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length * 0.7)));
+  const bag = await BagReader.open(cut);
+  assert.equal(bag.problems[0]?.kind, 'truncated');
+  const got = await allMessages(bag);
+  assert.ok(got.length > 0 && got.length < 196, `recovered ${got.length} of 196`);
+  assert.deepEqual(got, want.filter(([, t]) => t <= got.at(-1)![1]).slice(0, got.length));
+  await bag.close();
+});
+
+test('a chunk whose compressed bytes are damaged stops the read with a BagError naming the file', async () => {
+  const path = join(tempDir(), 'fakez.mcap');
+  await compressedCopy(path, 'zstd', (d) => d); // labelled zstd, stored plain
+  const bag = await BagReader.open(path);
+  await assert.rejects(drain(bag), /fakez\.mcap is corrupt before the first message: /);
+  await bag.close();
+});
+
+test('a file without Statistics is still counted', async () => {
+  const path = join(tempDir(), 'nostats.mcap');
+  await compressedCopy(path, '', (d) => d, { useStatistics: false, compressChunk: undefined });
+  const bag = await BagReader.open(path);
+  assert.equal(bag.topic('/joint_states')?.messageCount, 49);
+  assert.equal(bag.messageCount, 196);
+  await bag.close();
 });
 
 /** The fixture rewritten by the PyPI `rosbags` writer with rosbag2 per-message zstd compression. */

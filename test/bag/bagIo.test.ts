@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { McapIndexedReader } from '@mcap/core';
 import { BagReader } from '../../src/bag/bagReader.js';
 import { BagWriter } from '../../src/bag/bagWriter.js';
-import { relativeFilePaths } from '../../src/bag/metadata.js';
+import { bagInformation } from '../../src/bag/bagInformation.js';
 import { timeToNs, type JointState } from '../../src/msgs/index.js';
 import { FIXTURE_BAG, HAVE_PYTHON, python, tempDir } from './helpers.js';
 
@@ -44,7 +44,7 @@ test('writes what rosbag2 writes: ros2 profile, ros2msg schemas, cdr, QoS metada
   const dir = join(tempDir(), 'copy');
   await copyFixture(dir);
   const yaml = readFileSync(join(dir, 'metadata.yaml'), 'utf8');
-  assert.deepEqual(relativeFilePaths(yaml), ['copy_0.mcap']);
+  assert.deepEqual(bagInformation(yaml, 'metadata.yaml').relativeFilePaths, ['copy_0.mcap']);
   assert.match(yaml, /^rosbag2_bagfile_information:\n {2}version: 9\n {2}storage_identifier: mcap\n/);
   assert.match(yaml, /message_count: 196\n/);
   assert.match(yaml, /duration:\n {4}nanoseconds: 4800000000\n/);

@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { metadataYaml, relativeFilePaths, DEFAULT_QOS } from '../../src/bag/metadata.js';
+import { metadataYaml, DEFAULT_QOS } from '../../src/bag/metadata.js';
+import { bagInformation } from '../../src/bag/bagInformation.js';
+
+const relativeFilePaths = (yaml: string) => bagInformation(yaml, 'metadata.yaml').relativeFilePaths;
 import { Pacer, SimClock, periodNs, tickTimes } from '../../src/bag/simClock.js';
 import { CommandRmse, quantile, summariseLatency } from '../../src/bag/replayStats.js';
 
@@ -66,4 +69,18 @@ test('metadata.yaml: relative_file_paths round trip, empty bag', () => {
   });
   assert.deepEqual(relativeFilePaths(y2), ['x y.mcap']);
   assert.match(y2, /duration:\n {4}nanoseconds: 4\n/);
+});
+
+test('metadata.yaml is read as YAML: flow lists, comments, quoting and a "none" mode read as rosbag2 means them', () => {
+  const y = [
+    'rosbag2_bagfile_information:',
+    '  version: 9',
+    "  relative_file_paths: [a_0.mcap, 'b 1.mcap']  # split in two",
+    '  compression_mode: "None"',
+    "  compression_format: ''",
+  ].join('\n');
+  assert.deepEqual(bagInformation(y, 'm.yaml'), { relativeFilePaths: ['a_0.mcap', 'b 1.mcap'], compressionMode: '', compressionFormat: '' });
+  const body = 'compression_mode: MESSAGE # per message\ncompression_format: zstd\nrelative_file_paths:\n- x.mcap\n';
+  assert.deepEqual(bagInformation(body, 'record'), { relativeFilePaths: ['x.mcap'], compressionMode: 'message', compressionFormat: 'zstd' });
+  assert.throws(() => bagInformation('relative_file_paths: [a.mcap\n', 'bag/metadata.yaml'), /bag\/metadata\.yaml is not valid YAML: /);
 });

@@ -27,6 +27,7 @@ export async function editedFixture(
     const out = edit(m.topic, m.logTimeNs, src.codecFor(m.topic).decode(m.data)) ?? [];
     for (const o of out) pending.push({ topic: m.topic, type: m.type, ...o });
   }
+  await src.close();
   pending.sort((a, b) => (a.logTimeNs < b.logTimeNs ? -1 : a.logTimeNs > b.logTimeNs ? 1 : 0));
   for (const p of pending) {
     if (p.raw !== undefined) await w.writeRaw(p.topic, p.logTimeNs, p.raw);
@@ -49,5 +50,6 @@ export async function replayWithFake(bagPath: string, outDir: string | null = nu
   } finally {
     await out?.close();
     await node.close();
+    await bag.close();
   }
 }
