@@ -1,6 +1,6 @@
 // ros2msg definition texts as rosbag2 stores them in MCAP schemas: the top-level .msg first, then each dependency
 // after a line of 80 "=" and "MSG: pkg/Name" (no "/msg/"). The standard texts are copied verbatim from
-// @foxglove/rosmsg-msgs-common 3.2.3 msgdefs/ros2jazzy (generated once; do not edit by hand). ActionChunk is ours
+// @foxglove/rosmsg-msgs-common 3.2.3 msgdefs/ros2jazzy by scripts/gen-definition-texts.mjs (do not edit by hand). ActionChunk is ours
 // (msgs/oneflow_msgs/msg/ActionChunk.msg) with its std_msgs/Header dependency appended the same way.
 // builtin_interfaces/Time and Duration are primitives for @foxglove/rosmsg and rosbags alike, so no MSG: block.
 
