@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One prepared device run: environment probe, CUDA per-step benches of the 4 teacher configs, then the CPU-scale
 # image teacher trained from the npz copy on CUDA for TRAIN_S seconds (steps chosen from the measured rate).
-# Usage (repo root): OUT=... TRAIN_S=240 DEVICE=cuda bash training/scripts/teacher_gpu/run.sh
+# Usage (repo root): bash training/scripts/teacher_gpu/fetch_wheels.sh here, then on the device (carrying runs/wheels
+# and runs/pusht_full.npz): OUT=... TRAIN_S=240 DEVICE=cuda bash training/scripts/teacher_gpu/run.sh
 set -u
 PY=${PY:-python3}
 DEVICE=${DEVICE:-cuda}
@@ -9,9 +10,14 @@ TRAIN_S=${TRAIN_S:-240}
 BENCH_STEPS=${BENCH_STEPS:-20}
 NPZ=${NPZ:-runs/pusht_full.npz}
 export PYTHONPATH=training
-$PY -c "import safetensors" 2>/dev/null || { echo "shim: safetensors"; PYTHONPATH=$PYTHONPATH:training/scripts/teacher_gpu/shims/st; }
-$PY -c "import tqdm" 2>/dev/null || { echo "shim: tqdm"; PYTHONPATH=$PYTHONPATH:training/scripts/teacher_gpu/shims/tq; }
-export PYTHONPATH
+# The device machine reaches no package index: the real wheels come carried in $WHEELS (fetch_wheels.sh makes them).
+WHEELS=${WHEELS:-runs/wheels}
+if ! $PY -c "import safetensors, tqdm" 2>/dev/null; then
+  $PY -m pip install --quiet --no-index --find-links "$WHEELS" safetensors tqdm || {
+    echo "run.sh: safetensors/tqdm missing and not installable from $WHEELS; run training/scripts/teacher_gpu/fetch_wheels.sh here and carry $WHEELS" >&2
+    exit 2
+  }
+fi
 echo "== probe"; date -u; which $PY; nvidia-smi --query-gpu=name,memory.total --format=csv 2>&1 | tail -1
 $PY - <<'PYEOF'
 import importlib, sys, torch
