@@ -17,6 +17,8 @@ from pathlib import Path
 
 
 def add_arguments(parser) -> None:
+    parser.add_argument("--method", default="oneflow", choices=("oneflow", "onedp"),
+                        help="oneflow (OneFlow-DP, default) | onedp (OneDP baseline, docs/baselines.md; `--set variant=S|D`)")
     parser.add_argument("--teacher", help="teacher checkpoint directory (kind 'teacher'); not with --resume")
     parser.add_argument("--config", help="distillation config JSON (training/configs/student_*.json); not with --resume")
     parser.add_argument("--out", help="output run directory (runs/...)")
@@ -62,6 +64,9 @@ def run(args) -> int:
     if missing and not args.resume:
         print(f"distill needs {', '.join(missing)} (or --resume RUN_DIR)", file=sys.stderr)
         return 2
+    if args.method == "onedp":
+        from ..baselines.onedp_distill import run_cli
+        return run_cli(args)
     if args.ablations:
         from ..distill_ablations import run_ablations
         return run_ablations(args)
