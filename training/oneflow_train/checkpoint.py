@@ -23,6 +23,7 @@ from .data.normalizer import Normalizer
 _LOADERS: dict[str, str] = {
     "teacher": "oneflow_train.policies.teacher_io:build_teacher",
     "oneflow_student": "oneflow_train.policies.oneflow_student:build_student",
+    "cp_student": "oneflow_train.baselines.cp_student:build_cp_student",
     "onedp_student": "oneflow_train.baselines.onedp_policy:build_onedp",
 }
 

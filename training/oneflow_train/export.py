@@ -12,7 +12,7 @@ checker pass, and is saved. Unrolling was rejected: DDPM-100 would hold 100 copi
 the CPU teacher).
 
 Samplers: "ddpm100" (teacher, S = 100 noise slices), "ddim:N" (teacher, deterministic, S = 1), "onestep"
-(OneFlow student, S = 1), "twostep" (the student's CM-style 2-step sampler, S = 2).
+(OneFlow student, S = 1), "twostep" (the student's CM-style 2-step sampler, S = 2), "threestep" (CP's chaining, S = 3).
 """
 from __future__ import annotations
 
@@ -34,8 +34,8 @@ from .onnx_fold import fold_constants
 from .policies.teacher import TeacherPolicy, parse_sampler
 from .sampling import ddim_timesteps
 
-SAMPLER_HELP = "ddpm100 | ddim:N (teacher) | onestep | twostep (OneFlow student)"
-STUDENT_STEPS = {"onestep": 1, "twostep": 2}
+SAMPLER_HELP = "ddpm100 | ddim:N (teacher) | onestep | twostep (OneFlow student) | onestep | threestep (CP student)"
+STUDENT_STEPS = {"onestep": 1, "twostep": 2, "threestep": 3}  # a student lists the ones it takes in `sampler_steps`
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -255,12 +255,13 @@ def sampler_facts(policy: nn.Module, sampler: str) -> tuple[str, int, int]:
     teacher = teacher_of(policy)
     steps = teacher.config.num_train_timesteps
     student = policy is not teacher
-    if student and sampler in STUDENT_STEPS:
+    student_samplers = [n for n, s in STUDENT_STEPS.items() if s in getattr(policy, "sampler_steps", (1, 2))]
+    if student and sampler in student_samplers:
         return student_method(policy), STUDENT_STEPS[sampler], STUDENT_STEPS[sampler]
     if not student and (sampler in (f"ddpm{steps}", "ddpm") or (sampler.startswith("ddim:") and sampler[5:].isdigit())):
         kind, n = parse_sampler(sampler, steps)
         return kind, n, (n if kind == "ddpm" else 1)
-    accepted = list(STUDENT_STEPS) if student else [f"ddpm{steps}", "ddim:N"]
+    accepted = student_samplers if student else [f"ddpm{steps}", "ddim:N"]
     close = difflib.get_close_matches(sampler, [a.replace(":N", ":16") for a in accepted], n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""
     other = ("a teacher sampler" if student and sampler[:4] in ("ddpm", "ddim") else

@@ -17,8 +17,9 @@ from pathlib import Path
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--method", default="oneflow", choices=("oneflow", "onedp"),
-                        help="oneflow (OneFlow-DP, default) | onedp (OneDP baseline, docs/baselines.md; `--set variant=S|D`)")
+    parser.add_argument("--method", default="oneflow", choices=("oneflow", "onedp", "cp"),
+                        help="oneflow (OneFlow-DP, default) | onedp (OneDP baseline, docs/baselines.md; `--set variant=S|D`) "
+                             "| cp (Consistency Policy baseline, docs/baselines.md)")
     parser.add_argument("--teacher", help="teacher checkpoint directory (kind 'teacher'); not with --resume")
     parser.add_argument("--config", help="distillation config JSON (training/configs/student_*.json); not with --resume")
     parser.add_argument("--out", help="output run directory (runs/...)")
@@ -67,6 +68,9 @@ def run(args) -> int:
     if args.method == "onedp":
         from ..baselines.onedp_distill import run_cli
         return run_cli(args)
+    if args.method == "cp":
+        from ..baselines.cp_distill import run_cp
+        return run_cp(args)
     if args.ablations:
         from ..distill_ablations import run_ablations
         return run_ablations(args)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 def add_arguments(parser) -> None:
     parser.add_argument("checkpoint", help="checkpoint directory (config.json, model.safetensors, normalizer.json)")
-    parser.add_argument("--sampler", required=True, help="ddpm100 | ddim:N (teacher) | onestep | twostep (OneFlow student)")
+    parser.add_argument("--sampler", required=True, help="ddpm100 | ddim:N (teacher) | onestep | twostep (OneFlow student) | onestep | threestep (CP student)")
     parser.add_argument("--out", required=True, help="output path, e.g. models/pusht_keypoints_teacher_ddpm100.onnx")
     parser.add_argument("--name", default=None, help="policy name in the metadata (default: the output file stem)")
     parser.add_argument("--eval-json", default=None,

@@ -14,6 +14,7 @@ BASELINES = ("demo-replay", "random", "stand-still")
 EVAL_ADAPTERS: dict[str, str] = {
     "teacher": "oneflow_train.policies.teacher:TeacherEvalPolicy",
     "oneflow_student": "oneflow_train.policies.oneflow_student:OneFlowStudentEvalPolicy",
+    "cp_student": "oneflow_train.baselines.cp_student:CpStudentEvalPolicy",
     "onedp_student": "oneflow_train.baselines.onedp_policy:OneDPEvalPolicy",
 }
 

@@ -8,6 +8,11 @@ Architecture as Chi et al. (arXiv 2303.04137) define it (see ../shared/docs/push
                         final: Conv1dBlock + 1×1 conv ──► ε̂ (B, Ha, Da)
     every ResBlock gets FiLM (per-channel scale, bias) from cond = [step-embedding(t) ‖ global_cond].
 
+Two options for consistency-trajectory students (CP, baselines/cp_student.py), both off by default so the teacher's
+network and state_dict are unchanged: `n_time_inputs=2` adds a second time input s (the stop time), embedded by the
+SAME step encoder, cond = [emb(t) ‖ emb(s) ‖ global_cond] (CP's CTM U-Net); `dropout` > 0 puts dropout after the
+first conv of every down/up ResBlock and after its residual sum (where CP's U-Net has it; not in the mid blocks).
+
 As in DP, the skip of the first level is computed but never consumed (the up path has L-1 levels); keeping it
 makes parameter counts and shapes match DP exactly (65.8 M for the lowdim widths 256/512/1024).
 """
@@ -55,20 +60,21 @@ class Conv1dBlock(nn.Module):
 class ConditionalResBlock1D(nn.Module):
     """Two Conv1dBlocks; FiLM (scale, bias) from cond applied after the first; 1×1 residual conv if widths differ."""
 
-    def __init__(self, in_ch: int, out_ch: int, cond_dim: int, kernel_size: int, n_groups: int):
+    def __init__(self, in_ch: int, out_ch: int, cond_dim: int, kernel_size: int, n_groups: int, dropout: float = 0.0):
         super().__init__()
         self.conv1 = Conv1dBlock(in_ch, out_ch, kernel_size, n_groups)
+        self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()  # no parameters: state_dict unchanged
         self.conv2 = Conv1dBlock(out_ch, out_ch, kernel_size, n_groups)
         self.cond_encoder = nn.Sequential(nn.Mish(), nn.Linear(cond_dim, 2 * out_ch))
         self.residual_conv = nn.Conv1d(in_ch, out_ch, 1) if in_ch != out_ch else nn.Identity()
         self.out_ch = out_ch
 
     def forward(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
-        out = self.conv1(x)  # (B, C, T)
+        out = self.dropout(self.conv1(x))  # (B, C, T)
         film = self.cond_encoder(cond)  # (B, 2C)
         scale, bias = film[:, : self.out_ch, None], film[:, self.out_ch :, None]
         out = self.conv2(scale * out + bias)
-        return out + self.residual_conv(x)
+        return self.dropout(out + self.residual_conv(x))
 
 
 class ConditionalUnet1D(nn.Module):
@@ -80,11 +86,16 @@ class ConditionalUnet1D(nn.Module):
         kernel_size: int = 5,
         n_groups: int = 8,
         step_embed_dim: int = 256,
+        n_time_inputs: int = 1,
+        dropout: float = 0.0,
     ):
         super().__init__()
+        if n_time_inputs not in (1, 2) or not 0.0 <= dropout < 1.0:
+            raise ValueError(f"n_time_inputs must be 1 or 2 and dropout in [0, 1), got {n_time_inputs}, {dropout}")
         dims = [action_dim, *down_dims]
         in_out = list(zip(dims[:-1], dims[1:]))
-        cond_dim = step_embed_dim + global_cond_dim
+        cond_dim = n_time_inputs * step_embed_dim + global_cond_dim
+        self.n_time_inputs = n_time_inputs
         self.step_encoder = nn.Sequential(
             SinusoidalStepEmbedding(step_embed_dim),
             nn.Linear(step_embed_dim, 4 * step_embed_dim),
@@ -92,31 +103,37 @@ class ConditionalUnet1D(nn.Module):
             nn.Linear(4 * step_embed_dim, step_embed_dim),
         )
 
-        def res(i: int, o: int) -> ConditionalResBlock1D:
-            return ConditionalResBlock1D(i, o, cond_dim, kernel_size, n_groups)
+        def res(i: int, o: int, p: float = 0.0) -> ConditionalResBlock1D:
+            return ConditionalResBlock1D(i, o, cond_dim, kernel_size, n_groups, p)
 
         self.down = nn.ModuleList()
         for level, (d_in, d_out) in enumerate(in_out):
             last = level == len(in_out) - 1
             resample = nn.Identity() if last else nn.Conv1d(d_out, d_out, 3, stride=2, padding=1)
-            self.down.append(nn.ModuleList([res(d_in, d_out), res(d_out, d_out), resample]))
+            self.down.append(nn.ModuleList([res(d_in, d_out, dropout), res(d_out, d_out, dropout), resample]))
         self.mid = nn.ModuleList([res(dims[-1], dims[-1]), res(dims[-1], dims[-1])])
         self.up = nn.ModuleList()
         for d_in, d_out in reversed(in_out[1:]):
             self.up.append(nn.ModuleList([
-                res(2 * d_out, d_in), res(d_in, d_in), nn.ConvTranspose1d(d_in, d_in, 4, stride=2, padding=1)
+                res(2 * d_out, d_in, dropout), res(d_in, d_in, dropout),
+                nn.ConvTranspose1d(d_in, d_in, 4, stride=2, padding=1)
             ]))
         self.final = nn.Sequential(
             Conv1dBlock(down_dims[0], down_dims[0], kernel_size, n_groups), nn.Conv1d(down_dims[0], action_dim, 1)
         )
         self.horizon_multiple = 2 ** (len(down_dims) - 1)
 
-    def forward(self, x: torch.Tensor, t: torch.Tensor, global_cond: torch.Tensor) -> torch.Tensor:
-        """x (B, Ha, Da), t (B,) or scalar, global_cond (B, C) -> ε̂ (B, Ha, Da)."""
+    def forward(self, x: torch.Tensor, t: torch.Tensor, global_cond: torch.Tensor,
+                s: torch.Tensor | None = None) -> torch.Tensor:
+        """x (B, Ha, Da), t (B,) or scalar, global_cond (B, C) [, s (B,) or scalar: the stop time, only and always
+        with n_time_inputs = 2] -> (B, Ha, Da)."""
         if x.shape[1] % self.horizon_multiple:
             raise ValueError(f"horizon {x.shape[1]} must be a multiple of {self.horizon_multiple}")
-        t = t.reshape(-1).expand(x.shape[0]) if t.numel() == 1 else t  # ONNX-friendly broadcast
-        cond = torch.cat([self.step_encoder(t), global_cond], dim=-1)
+        if (s is not None) != (self.n_time_inputs == 2):
+            raise ValueError(f"this U-Net takes {self.n_time_inputs} time input(s); stop time s given: {s is not None}")
+        times = [t] if s is None else [t, s]
+        embs = [self.step_encoder(v.reshape(-1).expand(x.shape[0]) if v.numel() == 1 else v) for v in times]
+        cond = torch.cat([*embs, global_cond], dim=-1)  # ONNX-friendly broadcast of scalar times above
         h = x.transpose(1, 2)  # (B, Da, Ha)
         skips = []
         for res1, res2, down in self.down:
