@@ -129,6 +129,7 @@ export async function main(argv: string[]): Promise<number> {
     say(`    node tick (worker, full tick)   ${formatStats(a.tick)}`);
     say(`    inference inside the worker     ${formatStats(a.workerInference)}`);
     say(`    tick overhead (paired tick i − raw i, interleaved one by one): p50 ${(a.overheadP50Sec * 1e3).toFixed(3)} ms (target ≤ 0.300 ms: ${a.overheadP50Sec <= 0.0003 ? 'met' : 'MISSED'}), p99 ${(a.overheadP99Sec * 1e3).toFixed(3)} ms`);
+    say(`    CPU time overhead (process, paired): p50 ${(a.pairedCpuOverhead.p50 * 1e3).toFixed(3)} ms, p90 ${(a.pairedCpuOverhead.p90 * 1e3).toFixed(3)} ms (load average ${loadavg()[0]!.toFixed(1)})`);
   }
   if (only.has('b')) {
     const b = await teacherStudentBench(teacher, student, teacherN, Math.max(teacherN, Math.min(n, 500)));
