@@ -99,3 +99,18 @@ def test_eval_in_chunks_then_merge_equals_one_eval(tmp_path):
     whole, merged = (json.loads((tmp_path / f).read_text()) for f in ("whole.json", "merged.json"))
     for key in ("mean_score", "mean_score_se", "success_rate", "per_seed", "episodes"):
         assert merged[key] == whole[key], key
+
+
+def test_named_sets_inside_an_evaluation_are_reported_and_survive_merging():
+    rng = np.random.default_rng(1)
+    scores = {s: float(v) for s, v in zip(range(100000, 100500), rng.uniform(0, 1, 500))}
+    items = list(scores.items())
+    chunks = [_result("teacher", dict(items[i:i + 100])) for i in range(0, 500, 100)]
+    assert set(chunks[0]["sets"]) == {"test"} and "sets" not in chunks[1]  # 100000..100099 holds all of test
+    merged = merge_results(chunks, [f"c{i}.json" for i in range(5)])
+    test = np.array([scores[s] for s in range(100000, 100050)])
+    assert merged["sets"]["test"]["n_episodes"] == 50 and merged["sets"]["wide"]["n_episodes"] == 500
+    assert merged["sets"]["test"]["mean_score"] == pytest.approx(test.mean())
+    assert merged["sets"]["test"]["mean_score_se"] == pytest.approx(test.std(ddof=1) / np.sqrt(50))
+    assert merged["sets"]["wide"]["mean_score"] == pytest.approx(merged["mean_score"])
+    assert merged["sets"]["test"]["seeds"] == "100000:100050"

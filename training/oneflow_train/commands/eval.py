@@ -49,7 +49,7 @@ def _policy_args(items: list[str]) -> dict:
 
 def run(args) -> int:
     from ..evaluation.protocol import EvalProtocol
-    from ..evaluation.results import build_result
+    from ..evaluation.results import build_result, set_lines
     from ..evaluation.runner import evaluate
     from .seed_range import describe, parse_range
 
@@ -75,7 +75,7 @@ def run(args) -> int:
            f"{describe(args.seeds)})"
     if "train" in result:
         line += f"  | train seeds {args.train_seeds}: {result['train']['mean_score']:.4f}"
-    print(line)
+    print("\n".join([line, *set_lines(result)]))
     if args.out:
         out = Path(args.out)
         out.parent.mkdir(parents=True, exist_ok=True)

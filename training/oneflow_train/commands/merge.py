@@ -12,6 +12,7 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     from ..evaluation.merge import merge_results
+    from ..evaluation.results import set_lines
 
     merged = merge_results([json.loads(Path(f).read_text()) for f in args.files], args.files)
     out = Path(args.out)
@@ -19,5 +20,5 @@ def run(args) -> int:
     out.write_text(json.dumps(merged, indent=1) + "\n")
     print(f"{merged['policy']}: mean_score {merged['mean_score']:.4f} ± {merged['mean_score_se']:.4f}  success_rate "
           f"{merged['success_rate']:.3f} ± {merged['success_rate_se']:.3f}  ({merged['n_episodes']} episodes from "
-          f"{len(args.files)} files)\nwrote {out}")
+          f"{len(args.files)} files)", *set_lines(merged), f"wrote {out}", sep="\n")
     return 0

@@ -1,20 +1,7 @@
-"""Seed sets of the evaluation protocol (the one place they are defined) and the range parser that resolves them.
-
-| name   | seeds (half-open)  | role |
-|--------|--------------------|------|
-| `val`  | 200000:200200      | every choice: snapshots, hyper-parameters, ablation winners, early stopping |
-| `test` | 100000:100050      | DP's 50 test seeds: reported, never selected on |
-| `wide` | 100000:100500      | the wide test: 500 episodes reported beside `test` for every headline row |
-
-`wide` contains `test` (its first 50 seeds). `val` is disjoint from both and from DP's train seeds 0..205.
-"""
+"""Parse seed / episode ranges, named seed sets included (`evaluation/seed_sets.py` defines them)."""
 from __future__ import annotations
 
-SEED_SETS: dict[str, str] = {
-    "val": "200000:200200",
-    "test": "100000:100050",
-    "wide": "100000:100500",
-}
+from ..evaluation.seed_sets import SEED_SETS, set_text
 
 
 def parse_range(text: str) -> list[int]:
@@ -24,7 +11,7 @@ def parse_range(text: str) -> list[int]:
     for part in text.split(","):
         part = part.strip()
         if part in SEED_SETS:
-            out.extend(parse_range(SEED_SETS[part]))
+            out.extend(SEED_SETS[part])
         elif part:
             try:
                 if ":" in part:
@@ -48,5 +35,5 @@ def parse_range(text: str) -> list[int]:
 
 def describe(text: str) -> str:
     """The range text with named sets expanded, e.g. "wide" -> "wide (100000:100500)", for result JSONs and logs."""
-    return ", ".join(f"{p.strip()} ({SEED_SETS[p.strip()]})" if p.strip() in SEED_SETS else p.strip()
+    return ", ".join(f"{p.strip()} ({set_text(p.strip())})" if p.strip() in SEED_SETS else p.strip()
                      for p in text.split(",") if p.strip())

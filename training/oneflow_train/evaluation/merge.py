@@ -2,13 +2,15 @@
 
 Inputs are `oneflow-train eval` results (`results.build_result`), older ones without standard errors included. The
 chunks must agree on policy, policy arguments and protocol; a seed evaluated in two chunks is an error. The "train"
-group is kept when every chunk that has one carries the same one.
+group is kept when every chunk that has one carries the same one; "sets" is recomputed over the merged seeds (100-seed
+chunks of the wide range merge into a result that reports `wide` and `test`).
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from .protocol import EpisodeResult, aggregate
+from .results import set_summaries
 
 _SAME = ("policy", "policy_args", "protocol")
 
@@ -43,6 +45,9 @@ def merge_results(results: Sequence[dict], sources: Sequence[str]) -> dict:
     merged = {"policy": first["policy"], "policy_args": first.get("policy_args", {}),
               **{k: agg[k] for k in ("mean_score", "mean_score_se", "success_rate", "success_rate_se", "n_episodes")},
               "seeds": ", ".join(r["seeds"] for r in results), "per_seed": agg["per_seed"]}
+    sets = set_summaries(episodes)
+    if sets:
+        merged["sets"] = sets
     trains = [r["train"] for r in results if "train" in r]
     if trains and all(t == trains[0] for t in trains):
         merged["train"] = trains[0]
