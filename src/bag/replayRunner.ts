@@ -14,14 +14,16 @@
 // ActionChunk `inference_time_sec` written there is 0 unless `wallTimes` asks for the measured value — measured
 // latencies go to the summary.
 import type { PolicyNode, TickReport } from '../node/api.js';
-import { TICK_OUTCOMES } from '../control/tickOutcome.js';
-import { SchemaError, timeToNs, type ActionChunk, type JointState } from '../msgs/index.js';
-import type { BagMessage, BagReader } from './bagReader.js';
+import type { ActionChunk } from '../msgs/index.js';
+import { acceptedTypes, inputsFor } from '../observation/inputs.js';
+import type { BagReader } from './bagReader.js';
 import type { BagWriter } from './bagWriter.js';
+import { dataSpan, type DataSpan } from './dataSpan.js';
 import { BagError, formatNs } from './errors.js';
-import { ProblemLog, StampMonitor, type InputProblem } from './inputMonitor.js';
-import { CommandRmse, summariseLatency, type LatencySummary } from './replayStats.js';
-import { dataSpan } from './dataSpan.js';
+import { InputFeeder } from './inputFeeder.js';
+import { ProblemLog, type InputProblem } from './inputMonitor.js';
+import { CommandRmse, type LatencySummary } from './replayStats.js';
+import { TickTally, type Transition } from './tickTally.js';
 import { Pacer, SimClock, periodNs } from './simClock.js';
 
 export const TELEOP_TOPIC = '/teleop/action';
@@ -51,14 +53,7 @@ export interface ReplayOptions {
   shouldStop?: () => boolean;
 }
 
-export interface Transition {
-  tick: number;
-  time_ns: string;
-  from: string;
-  to: string;
-  outcome: string;
-  detail: string;
-}
+export type { Transition } from './tickTally.js';
 
 export interface ReplaySummary {
   bag: string;
@@ -86,25 +81,13 @@ export interface ReplaySummary {
   wall_sec: number;
 }
 
-/** Topics the node needs for this policy: topic → expected message types. */
-export function requiredTopics(node: PolicyNode): Map<string, { source: string; types: string[] }> {
-  const req = new Map<string, { source: string; types: string[] }>();
-  const t = node.config.topics;
-  for (const s of new Set(node.spec.stateSources)) {
-    if (s === 'joint_states') req.set(t.jointStates, { source: s, types: ['sensor_msgs/msg/JointState'] });
-    else req.set(t.objectPose, { source: s, types: ['geometry_msgs/msg/PoseStamped'] });
-  }
-  if (node.spec.image !== null) {
-    req.set(t.camera, { source: 'camera', types: ['sensor_msgs/msg/Image', 'sensor_msgs/msg/CompressedImage'] });
-  }
-  return req;
-}
-
 /** Throws ReplayInputError when the bag lacks a topic the model needs or carries the wrong type on it. */
 export function checkTopics(bag: BagReader, node: PolicyNode): void {
   const present = bag.topics.map((t) => `${t.topic} (${t.type}, ${t.messageCount})`).join(', ') || 'none';
   const truncated = bag.problems.filter((p) => p.kind === 'truncated').map((p) => p.message);
-  for (const [topic, { source, types }] of requiredTopics(node)) {
+  for (const input of inputsFor(node.config, node.spec)) {
+    const { topic, source } = input;
+    const types = acceptedTypes(input);
     const t = bag.topic(topic);
     if (t === undefined || t.messageCount === 0) {
       throw new ReplayInputError(
@@ -112,7 +95,7 @@ export function checkTopics(bag: BagReader, node: PolicyNode): void {
           `'${source}' input; ${truncated.length > 0 ? `the bag is truncated: ${truncated.join('; ')}` : `topics in the bag: ${present}`}`,
       );
     }
-    if (!types.includes(t.type)) {
+    if (!(types as readonly string[]).includes(t.type)) {
       throw new ReplayInputError(`bag ${bag.path}: topic ${topic} carries ${t.type}, but the '${source}' input needs ${types.join(' or ')}`);
     }
     bag.codecFor(topic); // schema problems surface now, naming the topic
@@ -134,10 +117,37 @@ async function copyTopics(bag: BagReader, out: BagWriter, node: PolicyNode, prob
   return copied;
 }
 
-function stampOf(msg: unknown): bigint | null {
-  const stamp = (msg as { header?: { stamp?: { sec?: unknown; nanosec?: unknown } } }).header?.stamp;
-  if (typeof stamp?.sec !== 'number' || typeof stamp.nanosec !== 'number') return null;
-  return timeToNs({ sec: stamp.sec, nanosec: stamp.nanosec });
+/** The tick grid on the bag clock: from when every input can fill the To window to the last input message. */
+function tickGrid(node: PolicyNode, span: DataSpan): { firstTick: bigint; period: bigint; nTicks: number; tickAt: (i: number) => bigint } {
+  const windowNs = BigInt(Math.round((node.spec.nObsSteps - 1) * node.spec.obsIntervalSec * 1e9));
+  const firstTick = [...span.firstByTopic.values()].reduce((a, b) => (a > b ? a : b)) + windowNs;
+  const period = periodNs(node.config.controlRateHz);
+  const nTicks = span.lastInputNs < firstTick ? 0 : Number((span.lastInputNs - firstTick) / period) + 1;
+  return { firstTick, period, nTicks, tickAt: (i) => firstTick + BigInt(i) * period };
+}
+
+/** The replayed span of log times; throws ReplayInputError when an input has no message inside it. */
+async function replayedSpan(bag: BagReader, inputs: ReadonlySet<string>, outlierGapSec: number): Promise<DataSpan> {
+  const span = await dataSpan(bag, inputs, BigInt(Math.round(outlierGapSec * 1e9)));
+  for (const topic of inputs) {
+    if (!span.firstByTopic.has(topic)) {
+      throw new ReplayInputError(
+        `bag ${bag.path}: no message on ${topic} within the replayed data (${formatNs(span.startNs)} … ${formatNs(span.endNs)}, ` +
+          `the longest run of log times without a ${outlierGapSec} s pause)`,
+      );
+    }
+  }
+  return span;
+}
+
+/** Publish (into the output bag) what one tick produced. */
+async function record(out: BagWriter | null, node: PolicyNode, t: bigint, report: Pick<TickReport, 'chunk' | 'trajectory'>, wallTimes: boolean): Promise<void> {
+  if (out === null) return;
+  if (report.chunk !== null) {
+    const chunk: ActionChunk = wallTimes ? report.chunk : { ...report.chunk, inference_time_sec: 0 };
+    await out.write(node.config.topics.actionChunk, 'oneflow_msgs/msg/ActionChunk', t, chunk);
+  }
+  if (report.trajectory !== null) await out.write(node.config.topics.jointTrajectory, 'trajectory_msgs/msg/JointTrajectory', t, report.trajectory);
 }
 
 export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
@@ -148,174 +158,74 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     problems.add({ kind: p.kind === 'truncated' ? 'truncated' : 'decode_error', topic: p.topic ?? '', timeNs: p.timeNs ?? null, message: p.message });
   }
   checkTopics(bag, node);
-  const required = requiredTopics(node);
-  // Tick schedule on the bag clock, over the main run of log times only.
-  const span = await dataSpan(bag, new Set(required.keys()), BigInt(Math.round((opts.outlierGapSec ?? 60) * 1e9)));
-  const firstByTopic = span.firstByTopic;
-  for (const topic of required.keys()) {
-    if (!firstByTopic.has(topic)) {
-      throw new ReplayInputError(
-        `bag ${bag.path}: no message on ${topic} within the replayed data (${formatNs(span.startNs)} … ${formatNs(span.endNs)}, ` +
-          `the longest run of log times without a ${opts.outlierGapSec ?? 60} s pause)`,
-      );
-    }
-  }
-  const windowNs = BigInt(Math.round((node.spec.nObsSteps - 1) * node.spec.obsIntervalSec * 1e9));
-  const firstTick = [...firstByTopic.values()].reduce((a, b) => (a > b ? a : b)) + windowNs;
-  const period = periodNs(node.config.controlRateHz);
-  const nTicks = span.lastInputNs < firstTick ? 0 : Number((span.lastInputNs - firstTick) / period) + 1;
-  const tickAt = (i: number): bigint => firstTick + BigInt(i) * period;
+  const inputs = new Set(inputsFor(node.config, node.spec).map((i) => i.topic));
+  const span = await replayedSpan(bag, inputs, opts.outlierGapSec ?? 60);
+  const { firstTick, period, nTicks, tickAt } = tickGrid(node, span);
   const out = opts.out ?? null;
-  const copied = out === null ? new Set<string>() : await copyTopics(bag, out, node, problems);
-  const monitor = new StampMonitor(problems, opts.gapSec ?? 2.5 / node.config.controlRateHz);
-  const outlier = (m: BagMessage): boolean => {
-    if (m.logTimeNs >= span.startNs && m.logTimeNs <= span.endNs) return false;
-    const before = m.logTimeNs < span.startNs;
-    const byNs = before ? span.startNs - m.logTimeNs : m.logTimeNs - span.endNs;
-    problems.add({
-      kind: 'log_time_outlier',
-      topic: m.topic,
-      timeNs: m.logTimeNs,
-      message:
-        `${m.topic} at ${formatNs(m.logTimeNs)}: log time is ${formatNs(byNs)} ${before ? 'before' : 'after'} the replayed data ` +
-        `(${formatNs(span.startNs)} … ${formatNs(span.endNs)}); skipped`,
-    });
-    return true;
-  };
-
-  const perTopic: Record<string, number> = {};
-  const rejected: Record<string, number> = {};
-  const byOutcome: Record<string, number> = Object.fromEntries(TICK_OUTCOMES.map((o) => [o, 0]));
-  const firstNotOk: Record<string, string> = {};
-  const transitions: Transition[] = [];
-  const transitionCounts: Record<string, number> = {};
-  const inferenceSec: number[] = [];
-  const tickSec: number[] = [];
   const teleopTopic = opts.teleopTopic ?? TELEOP_TOPIC;
-  const teleop = bag.topic(teleopTopic);
-  const rmse = teleop === undefined || teleop.type !== 'sensor_msgs/msg/JointState' ? null : new CommandRmse();
-  const pendingTeleop: { ns: bigint; msg: JointState }[] = [];
-  let chunks = 0;
-  let fallbackChunks = 0;
-  let trajectories = 0;
-  let state: string = node.state;
-
-  const deliver = async (m: BagMessage): Promise<void> => {
-    if (outlier(m)) return;
-    perTopic[m.topic] = (perTopic[m.topic] ?? 0) + 1;
-    if (out !== null && copied.has(m.topic)) await out.writeRaw(m.topic, m.logTimeNs, m.data, m.publishTimeNs);
-    const isInput = required.has(m.topic);
-    const isTeleop = rmse !== null && m.topic === teleopTopic;
-    if (!isInput && !isTeleop) return;
-    let msg: unknown;
-    try {
-      msg = bag.codecFor(m.topic).decode(m.data);
-    } catch (err) {
-      const why = err instanceof SchemaError ? err.message : String(err);
-      problems.add({ kind: 'decode_error', topic: m.topic, timeNs: m.logTimeNs, message: `${m.topic} at ${formatNs(m.logTimeNs)}: ${why}` });
-      return;
-    }
-    if (isTeleop) {
-      pendingTeleop.push({ ns: m.logTimeNs, msg: msg as JointState });
-      if (!isInput) return;
-    }
-    const stamp = stampOf(msg);
-    // A zero stamp means "not set" (the node then uses the receive time, and so do the checks).
-    if (stamp !== null) monitor.observe(m.topic, stamp === 0n ? m.logTimeNs : stamp);
-    const verdict = node.onMessage(m.topic, m.type, msg, m.logTimeNs);
-    if (verdict.kind === 'rejected') {
-      const key = `${verdict.source}:${verdict.reason}`;
-      rejected[key] = (rejected[key] ?? 0) + 1;
-      problems.add({ kind: 'rejected', topic: m.topic, timeNs: m.logTimeNs, message: `${m.topic} at ${formatNs(m.logTimeNs)} rejected by the node (${verdict.reason}): ${verdict.detail}` });
-    }
-  };
-
+  const rmse = bag.topic(teleopTopic)?.type === 'sensor_msgs/msg/JointState' ? new CommandRmse() : null;
+  const feeder = new InputFeeder({
+    bag, node, out, inputs, span, problems,
+    copied: out === null ? new Set<string>() : await copyTopics(bag, out, node, problems),
+    gapSec: opts.gapSec ?? 2.5 / node.config.controlRateHz,
+    teleopTopic: rmse === null ? null : teleopTopic,
+  });
+  const tally = new TickTally(node.state);
   const it = bag.messages();
   let next = await it.next();
   let interrupted = false;
-  let ran = 0;
   for (let i = 0; i < nTicks; i++) {
     if (opts.shouldStop?.() === true) {
       interrupted = true;
       break;
     }
     const t = tickAt(i);
-    while (next.done !== true && next.value.logTimeNs <= t) {
-      await deliver(next.value);
-      next = await it.next();
-    }
+    for (; next.done !== true && next.value.logTimeNs <= t; next = await it.next()) await feeder.deliver(next.value);
     clock.advanceTo(t);
     await opts.pacer?.waitUntil(t);
     const t0 = process.hrtime.bigint();
     const report = await node.tick(t);
-    ran += 1;
     const tickWallNs = process.hrtime.bigint() - t0;
-    tickSec.push(Number(tickWallNs) / 1e9);
     if (report.outcome === 'deadline_miss' && opts.pacer?.rate == null && tickWallNs < period) {
       // As fast as possible only while the node keeps up: after a miss the worker may still be computing, so give
       // it the real control period before the next tick, as a live node would (else every later tick finds it busy).
       await new Promise((resolve) => setTimeout(resolve, Number(period - tickWallNs) / 1e6));
     }
-    byOutcome[report.outcome] = (byOutcome[report.outcome] ?? 0) + 1;
-    if (report.outcome !== 'ok' && !(report.outcome in firstNotOk)) firstNotOk[report.outcome] = `tick ${report.tick} at ${formatNs(t)}: ${report.detail}`;
-    if (report.inferenceSec !== null) inferenceSec.push(report.inferenceSec);
-    if (report.state !== state) {
-      transitions.push({ tick: report.tick, time_ns: t.toString(), from: state, to: report.state, outcome: report.outcome, detail: report.detail });
-      const key = `${state}->${report.state}`;
-      transitionCounts[key] = (transitionCounts[key] ?? 0) + 1;
-      state = report.state;
-    }
-    if (report.chunk !== null) {
-      chunks += 1;
-      if (report.chunk.fallback) fallbackChunks += 1;
-      rmse?.onChunk(report.chunk);
-      const recorded: ActionChunk = opts.wallTimes === true ? report.chunk : { ...report.chunk, inference_time_sec: 0 };
-      if (out !== null) await out.write(node.config.topics.actionChunk, 'oneflow_msgs/msg/ActionChunk', t, recorded);
-    }
-    if (report.trajectory !== null) {
-      trajectories += 1;
-      if (out !== null) await out.write(node.config.topics.jointTrajectory, 'trajectory_msgs/msg/JointTrajectory', t, report.trajectory);
-    }
-    for (const p of pendingTeleop.splice(0)) rmse?.onRecorded(p.ns, p.msg);
+    tally.onTick(report, t, tickWallNs);
+    if (report.chunk !== null) rmse?.onChunk(report.chunk);
+    await record(out, node, t, report, opts.wallTimes === true);
+    for (const p of feeder.takeTeleop()) rmse?.onRecorded(p.ns, p.msg);
     opts.onTick?.(i + 1, nTicks, report);
   }
   if (interrupted) {
     // Stopped early (signal): publish one hold first, as the live node does on stop (src/node/api.ts halt()).
     const h = node.halt(clock.nowNs(), 'replay interrupted');
     if (h.chunk !== null && h.trajectory !== null) {
-      chunks += 1;
-      fallbackChunks += 1;
-      trajectories += 1;
-      if (out !== null) {
-        await out.write(node.config.topics.actionChunk, 'oneflow_msgs/msg/ActionChunk', clock.nowNs(), h.chunk);
-        await out.write(node.config.topics.jointTrajectory, 'trajectory_msgs/msg/JointTrajectory', clock.nowNs(), h.trajectory);
-      }
+      tally.onHalt();
+      await record(out, node, clock.nowNs(), h, true);
     }
   }
-  while (!interrupted && next.done !== true) {
-    await deliver(next.value);
-    next = await it.next();
-  }
-  for (const p of pendingTeleop.splice(0)) rmse?.onRecorded(p.ns, p.msg);
+  for (; !interrupted && next.done !== true; next = await it.next()) await feeder.deliver(next.value);
+  for (const p of feeder.takeTeleop()) rmse?.onRecorded(p.ns, p.msg);
 
-  const startNs = bag.topics.length === 0 ? 0n : [...firstByTopic.values()].reduce((a, b) => (a < b ? a : b));
+  const startNs = bag.topics.length === 0 ? 0n : [...span.firstByTopic.values()].reduce((a, b) => (a < b ? a : b));
   return {
     bag: bag.path,
     model: { name: node.spec.name, method: node.spec.method, model_id: node.spec.modelId },
     bag_start_ns: startNs.toString(),
     first_tick_ns: nTicks > 0 ? firstTick.toString() : null,
-    simulated_sec: ran > 0 ? Number(tickAt(ran - 1) - firstTick) / 1e9 : 0,
-    ticks: { total: ran, by_outcome: byOutcome, first_not_ok: firstNotOk },
-    published: { chunks, fallback_chunks: fallbackChunks, trajectories },
-    latency: { inference: summariseLatency(inferenceSec), tick: summariseLatency(tickSec) },
-    watchdog: { final_state: state, transitions, counts: transitionCounts },
+    simulated_sec: tally.ran > 0 ? Number(tickAt(tally.ran - 1) - firstTick) / 1e9 : 0,
+    ticks: { total: tally.ran, by_outcome: tally.byOutcome, first_not_ok: tally.firstNotOk },
+    published: { chunks: tally.chunks, fallback_chunks: tally.fallbackChunks, trajectories: tally.trajectories },
+    latency: tally.latency(),
+    watchdog: { final_state: tally.state, transitions: tally.transitions, counts: tally.transitionCounts },
     rmse_vs_teleop:
       rmse === null
         ? null
         : { topic: teleopTopic, rmse: rmse.rmse, matched_steps: rmse.nMatched, unmatched_steps: rmse.nUnmatched, units: 'action units (Push-T: px)' },
     input: {
-      messages_per_topic: perTopic,
-      rejected_by_node: rejected,
+      messages_per_topic: feeder.perTopic,
+      rejected_by_node: feeder.rejected,
       problems: Object.fromEntries(problems.counts),
       problem_examples: problems.examples.map((p) => ({ kind: p.kind, topic: p.topic, time_ns: p.timeNs?.toString() ?? null, message: p.message })),
     },
@@ -325,4 +235,3 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     wall_sec: Number(process.hrtime.bigint() - wallStart) / 1e9,
   };
 }
-

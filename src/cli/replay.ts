@@ -24,7 +24,7 @@ import type { PolicyNode } from '../node/api.js';
 import { FakePolicy, testPolicySpec } from '../policy/fakePolicy.js';
 import type { PolicyRuntime } from '../policy/policyRuntime.js';
 import { ReplayMetrics } from '../bag/replayMetrics.js';
-import { loadOnnxPolicy } from '../bag/loadPolicy.js';
+import { loadOnnxPolicy } from './loadOnnxPolicy.js';
 import { withoutDeadline } from '../bag/offlineBudget.js';
 import { DeadlineProbe, deadlineVerdictText, everyTickMissed } from '../bag/deadlineVerdict.js';
 

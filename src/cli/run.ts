@@ -31,7 +31,8 @@ import { pinoLogger } from '../telemetry/pinoLogger.js';
 import { LATENCY_BUCKETS_SEC, PromMetrics } from '../telemetry/promMetrics.js';
 import { nodeFqn, resolveParameterOverrides } from '../transport/parameterOverrides.js';
 import type { RclModule, RclNode, RclNodeParameterOverrides, RclParameter, RclTimerInfo } from '../transport/rclnodejsApi.js';
-import { RosTransport, inputsFor, loadParameterOverrideReader, loadRclnodejs } from '../transport/rosTransport.js';
+import { inputsFor } from '../observation/inputs.js';
+import { RosTransport, loadParameterOverrideReader, loadRclnodejs } from '../transport/rosTransport.js';
 
 export const NODE_NAME = 'oneflow_policy';
 
@@ -123,79 +124,29 @@ export async function runNode(argv: readonly string[], deps: RunDeps): Promise<R
       ready: () => ({ ok: node.ready, detail: `watchdog ${node.state}` }),
     };
     const metricsServer = config.metricsPort === 0 ? null : await listenOrExplain(config.metricsPort, metrics, health, deps.metricsHost);
-    // Live only: how late the ROS timer fires after the scheduled tick time (the core measures the control period
-    // between scheduled times, which is exact by construction; this is where timer jitter shows).
-    const lateness = new Histogram({
-      name: 'oneflow_tick_lateness_seconds',
-      help: 'How late the ROS timer fired relative to the scheduled tick time (oneflow run only).',
-      buckets: [...LATENCY_BUCKETS_SEC],
-      registers: [metrics.registry],
-    });
-
-    // One schedule for the live node and `oneflow bench` (src/node/tickScheduler.ts): the rcl timer only wakes it.
-    const throttle = new LogThrottle(config.logThrottleSec);
-    const scheduler = new TickScheduler(periodNs, transport.nowNs());
-    const driver = timerDriver(node, scheduler, () => transport!.nowNs(), {
-      onBusy: (busyWakes, nowNs) => {
-        // The previous tick has not returned (it resolves by its deadline ≤ one period): never queue ticks.
-        const suppressed = throttle.admit('tick_skipped', nowNs);
-        if (suppressed !== null) logger.warn({ skipped: busyWakes, suppressed, periodSec: 1 / config.controlRateHz }, 'tick skipped: previous tick still running');
-      },
-      beforeTick: () => (lastTickWallMs = Date.now()),
-      afterTick: (_report, lateNs) => {
-        if (lateNs !== null) lateness.observe(Math.max(0, Number(lateNs)) / 1e9);
-      },
-      onError: (err) => logger.error({ err: String(err) }, 'tick failed'),
-    });
-    const timer = rosNode.createTimer(periodNs, (info?: RclTimerInfo) => {
-      if (transport!.closed) return;
-      driver.onTimer({ expectedNs: info?.expectedCallTime, actualNs: info?.actualCallTime });
-    });
+    const live = transport;
+    const ticking = startTicking({ rosNode, node, transport: live, config, metrics, logger, periodNs, onTick: () => (lastTickWallMs = Date.now()) });
     rosNode.spin();
     logger.info(
       { node: `${rosNode.namespace()}/${rosNode.name()}`.replace('//', '/'), model: config.modelPath, modelId: spec.modelId, rateHz: config.controlRateHz,
         deadlineSec: config.deadlineSec, metricsPort: config.metricsPort, inputs: inputsFor(config, spec).map((i) => i.topic) },
       'oneflow node running',
     );
-
-    let stopping: Promise<number> | null = null;
-    let resolveDone!: (code: number) => void;
-    const done = new Promise<number>((r) => (resolveDone = r));
-    // `on`, not `once`: Ctrl-C in a terminal under ros2 launch delivers SIGINT twice (the process group, then
-    // launch); a second signal while stopping must not fall through to Node's default (exit by signal, -2).
-    const onSignal = (signal: string) => () => {
-      if (stopping !== null) logger.warn({ signal }, 'already shutting down; signal ignored');
-      void stop(`received ${signal}`);
-    };
-    const onInt = onSignal('SIGINT');
-    const onTerm = onSignal('SIGTERM');
-    deps.signals.on('SIGINT', onInt);
-    deps.signals.on('SIGTERM', onTerm);
-
-    const stop = (reason: string): Promise<number> => {
-      stopping ??= (async () => {
-        logger.info({ reason }, 'shutting down');
-        timer.cancel();
-        // One hold at once (the core's halt: like ros2_controllers' halt()), so a JointTrajectoryController stops
-        // at the commanded point instead of running out the last chunk; a tick still in flight publishes nothing.
-        node.halt(transport!.nowNs(), reason);
-        await driver.idle(); // a tick in flight resolves by its deadline
-        await node.close(); // publishes nothing more, closes the inference worker
-        transport!.close(); // stops spinning, destroys the node
-        if (!rcl.isShutdown()) rcl.shutdown();
-        if (metricsServer !== null) {
-          const closed = new Promise<void>((r) => metricsServer.close(() => r()));
-          metricsServer.closeAllConnections(); // a scraper's keep-alive connection must not hold shutdown up
-          await closed;
-        }
-        logger.flush?.();
-        deps.signals.removeListener('SIGINT', onInt);
-        deps.signals.removeListener('SIGTERM', onTerm);
-        resolveDone(0);
-        return 0;
-      })();
-      return stopping;
-    };
+    const { done, stop } = stopOnSignal(deps, logger, async (reason) => {
+      ticking.timer.cancel();
+      // One hold at once (the core's halt: like ros2_controllers' halt()), so a JointTrajectoryController stops
+      // at the commanded point instead of running out the last chunk; a tick still in flight publishes nothing.
+      node.halt(live.nowNs(), reason);
+      await ticking.driver.idle(); // a tick in flight resolves by its deadline
+      await node.close(); // publishes nothing more, closes the inference worker
+      live.close(); // stops spinning, destroys the node
+      if (!rcl.isShutdown()) rcl.shutdown();
+      if (metricsServer !== null) {
+        const closed = new Promise<void>((r) => metricsServer.close(() => r()));
+        metricsServer.closeAllConnections(); // a scraper's keep-alive connection must not hold shutdown up
+        await closed;
+      }
+    });
     return { config, node, transport, metricsServer, done, stop };
   } catch (err) {
     await policy?.close().catch(() => {});
@@ -204,6 +155,77 @@ export async function runNode(argv: readonly string[], deps: RunDeps): Promise<R
     if (!rcl.isShutdown()) rcl.shutdown();
     throw err;
   }
+}
+
+/** The rcl timer that wakes the one tick schedule (src/node/tickScheduler.ts, shared with `oneflow bench`). */
+function startTicking(o: {
+  rosNode: RclNode;
+  node: PolicyNode;
+  transport: RosTransport;
+  config: NodeConfig;
+  metrics: PromMetrics;
+  logger: Logger;
+  periodNs: bigint;
+  onTick: () => void;
+}): { timer: { cancel(): void }; driver: ReturnType<typeof timerDriver> } {
+  const { config, logger, transport } = o;
+  // Live only: how late the ROS timer fires after the scheduled tick time (the core measures the control period
+  // between scheduled times, which is exact by construction; this is where timer jitter shows).
+  const lateness = new Histogram({
+    name: 'oneflow_tick_lateness_seconds',
+    help: 'How late the ROS timer fired relative to the scheduled tick time (oneflow run only).',
+    buckets: [...LATENCY_BUCKETS_SEC],
+    registers: [o.metrics.registry],
+  });
+  const throttle = new LogThrottle(config.logThrottleSec);
+  const scheduler = new TickScheduler(o.periodNs, transport.nowNs());
+  const driver = timerDriver(o.node, scheduler, () => transport.nowNs(), {
+    onBusy: (busyWakes, nowNs) => {
+      // The previous tick has not returned (it resolves by its deadline ≤ one period): never queue ticks.
+      const suppressed = throttle.admit('tick_skipped', nowNs);
+      if (suppressed !== null) logger.warn({ skipped: busyWakes, suppressed, periodSec: 1 / config.controlRateHz }, 'tick skipped: previous tick still running');
+    },
+    beforeTick: o.onTick,
+    afterTick: (_report, lateNs) => {
+      if (lateNs !== null) lateness.observe(Math.max(0, Number(lateNs)) / 1e9);
+    },
+    onError: (err) => logger.error({ err: String(err) }, 'tick failed'),
+  });
+  const timer = o.rosNode.createTimer(o.periodNs, (info?: RclTimerInfo) => {
+    if (transport.closed) return;
+    driver.onTimer({ expectedNs: info?.expectedCallTime, actualNs: info?.actualCallTime });
+  });
+  return { timer, driver };
+}
+
+/** SIGINT/SIGTERM (or stop()) run `shutdown` once; `done` resolves with exit code 0 after it. */
+function stopOnSignal(deps: RunDeps, logger: Logger & { flush?(): void }, shutdown: (reason: string) => Promise<void>): { done: Promise<number>; stop: (reason: string) => Promise<number> } {
+  let stopping: Promise<number> | null = null;
+  let resolveDone!: (code: number) => void;
+  const done = new Promise<number>((r) => (resolveDone = r));
+  // `on`, not `once`: Ctrl-C in a terminal under ros2 launch delivers SIGINT twice (the process group, then
+  // launch); a second signal while stopping must not fall through to Node's default (exit by signal, -2).
+  const onSignal = (signal: string) => () => {
+    if (stopping !== null) logger.warn({ signal }, 'already shutting down; signal ignored');
+    void stop(`received ${signal}`);
+  };
+  const onInt = onSignal('SIGINT');
+  const onTerm = onSignal('SIGTERM');
+  deps.signals.on('SIGINT', onInt);
+  deps.signals.on('SIGTERM', onTerm);
+  const stop = (reason: string): Promise<number> => {
+    stopping ??= (async () => {
+      logger.info({ reason }, 'shutting down');
+      await shutdown(reason);
+      logger.flush?.();
+      deps.signals.removeListener('SIGINT', onInt);
+      deps.signals.removeListener('SIGTERM', onTerm);
+      resolveDone(0);
+      return 0;
+    })();
+    return stopping;
+  };
+  return { done, stop };
 }
 
 /**
@@ -247,11 +269,10 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const rcl = await loadRclnodejs();
     const parameterOverrides = await loadParameterOverrideReader(rcl);
-    const { OnnxPolicy } = await import('../policy/onnxPolicy.js');
+    const { loadOnnxPolicy } = await import('./loadOnnxPolicy.js');
     const running = await runNode(argv, {
       rcl,
-      loadPolicy: (config) =>
-        OnnxPolicy.create({ modelPath: config.modelPath, intraOpThreads: config.intraOpThreads, interOpThreads: config.interOpThreads, warmupRuns: config.warmupRuns }),
+      loadPolicy: loadOnnxPolicy,
       makeLogger: (config) => pinoLogger(config.logLevel),
       parameterOverrides,
       signals: process,

@@ -20,10 +20,12 @@ import { decodeCompressedImage } from './decodeCompressedImage.js';
 import { decodeImage } from './decodeImage.js';
 import { decodeJointState } from './decodeJointState.js';
 import { decodePose } from './decodePose.js';
+import type { InputSource } from './inputs.js';
 import { reject, stampNs, type Rejection } from './rejection.js';
 import { SampleRing } from './sampleRing.js';
 
-export type SourceName = 'joint_states' | 'object_pose' | 'camera';
+/** An observation source (observation/inputs.ts). */
+export type SourceName = InputSource;
 
 export type ObservationStoreOptions = {
   /** JointState names for the model's joint_states entries, in order (default: the model's state names). */

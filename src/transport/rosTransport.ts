@@ -11,7 +11,7 @@ import { TransportError } from '../errors.js';
 import { decodeMessage, encodeMessage, type MessageTypeName } from '../msgs/index.js';
 import type { ActionChunk, JointTrajectory } from '../msgs/types.js';
 import type { ActionSink, Clock } from '../node/api.js';
-import type { PolicySpec } from '../policy/policySpec.js';
+import type { PolicyInput } from '../observation/inputs.js';
 import { NULL_LOGGER, type Logger } from '../telemetry/logger.js';
 import { NULL_METRICS, type Metrics } from '../telemetry/metrics.js';
 import type { RclModule, RclNode, RclNodeParameterOverrides, RclPublisher, RclSubscription, RclTimeMsg } from './rclnodejsApi.js';
@@ -19,36 +19,8 @@ import type { RclModule, RclNode, RclNodeParameterOverrides, RclPublisher, RclSu
 export const ACTION_CHUNK_TYPE = 'oneflow_msgs/msg/ActionChunk';
 export const JOINT_TRAJECTORY_TYPE = 'trajectory_msgs/msg/JointTrajectory';
 
-export type InputSource = 'camera' | 'joint_states' | 'object_pose';
-export type QosKind = 'sensor_data' | 'reliable';
-
-/** One subscription: which topic feeds which observation source, its message type and QoS. */
-export type RosInput = {
-  readonly source: InputSource;
-  readonly topic: string;
-  readonly typeName: MessageTypeName;
-  readonly qos: QosKind;
-};
-
-/** image_transport's convention: a topic ending in /compressed carries sensor_msgs/CompressedImage. */
-export function cameraType(topic: string): MessageTypeName {
-  return topic.endsWith('/compressed') ? 'sensor_msgs/msg/CompressedImage' : 'sensor_msgs/msg/Image';
-}
-
-/** The subscriptions a policy needs: the camera for image policies, joint states / object pose per state source. */
-export function inputsFor(config: NodeConfig, spec: PolicySpec): RosInput[] {
-  const inputs: RosInput[] = [];
-  if (spec.image !== null) {
-    inputs.push({ source: 'camera', topic: config.topics.camera, typeName: cameraType(config.topics.camera), qos: 'sensor_data' });
-  }
-  if (spec.stateSources.includes('joint_states')) {
-    inputs.push({ source: 'joint_states', topic: config.topics.jointStates, typeName: 'sensor_msgs/msg/JointState', qos: 'reliable' });
-  }
-  if (spec.stateSources.includes('object_pose')) {
-    inputs.push({ source: 'object_pose', topic: config.topics.objectPose, typeName: 'geometry_msgs/msg/PoseStamped', qos: 'reliable' });
-  }
-  return inputs;
-}
+/** One subscription (the policy's inputs, observation/inputs.ts). */
+export type RosInput = PolicyInput;
 
 /** The clock topic rosbag2 (`ros2 bag play --clock`) and simulators publish, best effort (rclcpp ClockQoS). */
 export const CLOCK_TOPIC = '/clock';

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BagReader } from '../../src/bag/bagReader.js';
 import { BagWriter } from '../../src/bag/bagWriter.js';
-import { loadOnnxPolicy } from '../../src/bag/loadPolicy.js';
+import { loadOnnxPolicy } from '../../src/cli/loadOnnxPolicy.js';
 import { withoutDeadline } from '../../src/bag/offlineBudget.js';
 import { runReplay, type ReplaySummary } from '../../src/bag/replayRunner.js';
 import { SimClock } from '../../src/bag/simClock.js';

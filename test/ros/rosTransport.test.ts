@@ -19,7 +19,8 @@ import type { PolicySpec } from '../../src/policy/policySpec.js';
 import type { Metrics } from '../../src/telemetry/metrics.js';
 import { NULL_METRICS } from '../../src/telemetry/metrics.js';
 import type { RclModule, RclNode } from '../../src/transport/rclnodejsApi.js';
-import { RosTransport, asBuffer, inputsFor, loadRclnodejs } from '../../src/transport/rosTransport.js';
+import { inputsFor } from '../../src/observation/inputs.js';
+import { RosTransport, asBuffer, loadRclnodejs } from '../../src/transport/rosTransport.js';
 import { makeFakeRclnodejs, type FakeNode } from './fakeRclnodejs.js';
 
 const BAG = new URL('../../../test/fixtures/bags/pusht_ep205', import.meta.url).pathname;
