@@ -62,7 +62,7 @@ class DistillConfig:
     checkpoint_every_epochs: int = 5
     val_samples: int = 256  # paired endpoint MSE on this many validation windows per epoch (0 = off)
     val_episodes: int = 200  # one-step rollouts of every snapshot on this many validation seeds (0 = off)
-    val_seed_start: int = 200000  # the validation seed range starts here (never the test seeds)
+    val_seed_start: int = 200000  # the `val` seed set starts here (evaluation/seed_sets.py; never the test seeds)
     val_workers: int = 1  # evaluation worker processes for those rollouts
     zarr_path: str | None = None
     max_train_episodes: int | None = 90  # the split must match the teacher's; read from its checkpoint if there

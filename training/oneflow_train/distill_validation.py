@@ -1,22 +1,28 @@
 """The validation learning curve of a distillation run: every saved snapshot, one step, on the validation seeds.
 
 Each snapshot is rolled out with the `oneflow-train eval` code (`evaluation.runner.evaluate`, the DP Push-T
-protocol, 300 steps) on `val_episodes` seeds from `val_seed_start` (200000…: the validation range, never the DP test
-seeds 100000–100049 or the wide test 100000–100499). The run records which snapshot these seeds prefer
-(`best_snapshot`); nothing here looks at a test seed.
+protocol, 300 steps) on `val_episodes` seeds from `val_seed_start` (by default the named `val` set of
+`evaluation/seed_sets.py`, 200000–200199; never a seed of the `test` or `wide` sets, nor one below the `val` set).
+The run records which snapshot these seeds prefer (`best_snapshot`); nothing here looks at a test seed.
 """
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-VALIDATION_SEED_START = 200000
+from .evaluation.seed_sets import SEED_SETS
+
+VALIDATION_SEED_START = SEED_SETS["val"].start
 
 
 def validation_seeds(start: int, count: int) -> list[int]:
-    if start < VALIDATION_SEED_START:
-        raise ValueError(f"validation seeds must start at >= {VALIDATION_SEED_START} (the validation range), got {start}")
-    return list(range(start, start + count))
+    """`count` seeds from `start`; refused if any lies below the `val` set or in a reported (`test`, `wide`) set."""
+    seeds = list(range(start, start + count))
+    reported = set(SEED_SETS["test"]) | set(SEED_SETS["wide"])
+    if start < VALIDATION_SEED_START or reported.intersection(seeds):
+        raise ValueError(f"validation seeds must start at >= {VALIDATION_SEED_START} (the `val` set) and avoid the "
+                         f"reported test/wide seeds, got {start}:{start + count}")
+    return seeds
 
 
 def evaluate_snapshot(snapshot: Path, seeds: Sequence[int], workers: int = 1) -> dict[str, Any]:

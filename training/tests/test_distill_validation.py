@@ -13,8 +13,10 @@ from test_distill import data, teacher  # noqa: F401  (pytest fixtures)
 
 def test_validation_seeds_are_the_validation_range():
     assert validation_seeds(200000, 3) == [200000, 200001, 200002]
-    with pytest.raises(ValueError, match="got 100000"):
+    with pytest.raises(ValueError, match="got 100000:100050"):
         validation_seeds(100000, 50)  # the DP test seeds are never selected on
+    with pytest.raises(ValueError, match="got 199990:200010"):
+        validation_seeds(199990, 20)
 
 
 def test_best_snapshot_takes_the_highest_validation_score_ties_to_the_later_epoch():

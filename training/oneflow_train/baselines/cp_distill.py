@@ -175,7 +175,7 @@ def distill_cp(teacher_dir: str | Path, cfg: CpDistillConfig, out_dir: str | Pat
 
 def run_cp(args) -> int:
     """The `distill --method cp` branch of commands/distill.py (same --teacher/--config/--out/--set/--threads)."""
-    from ..commands.distill import apply_overrides
+    from ..config_overrides import apply_overrides
 
     if args.resume or args.ablations or args.bench_trajectories:
         print("--method cp takes --teacher, --config, --out (and --set, --threads, --device); --resume, --ablations "

@@ -253,7 +253,7 @@ def run_cli(args) -> int:
     import shlex
     import sys
 
-    from ..commands.distill import apply_overrides
+    from ..config_overrides import apply_overrides
 
     if args.resume or args.ablations or args.bench_trajectories:
         print("--method onedp takes --teacher, --config, --out (and --set, --threads, --device); "

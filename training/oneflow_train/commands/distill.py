@@ -15,6 +15,10 @@ import shlex
 import sys
 from pathlib import Path
 
+from ..config_overrides import apply_overrides
+
+__all__ = ["add_arguments", "apply_overrides", "run"]
+
 
 def add_arguments(parser) -> None:
     parser.add_argument("--method", default="oneflow", choices=("oneflow", "onedp", "cp"),
@@ -33,27 +37,9 @@ def add_arguments(parser) -> None:
                         help="only time the teacher's PF-ODE solves at these batch sizes (online vs per-epoch chunks)")
     parser.add_argument("--ablations", default=None, help="ablation file (training/configs/student_*_ablations.json)")
     parser.add_argument("--parallel", type=int, default=1, help="ablation variants trained at once")
-    parser.add_argument("--eval-seeds", default="200000:200200",
-                        help="ablations: one-step evaluation seeds (default: the validation range; never select on test seeds)")
+    parser.add_argument("--eval-seeds", default="val",
+                        help="ablations: one-step evaluation seeds (default: the `val` set 200000:200200; never select on test seeds)")
     parser.add_argument("--eval-workers", type=int, default=2, help="ablations: evaluation worker processes")
-
-
-def apply_overrides(d: dict, overrides: list[str]) -> dict:
-    d = json.loads(json.dumps(d))
-    for item in overrides:
-        if "=" not in item:
-            raise ValueError(f"--set expects KEY=VALUE, got {item!r}")
-        key, raw = item.split("=", 1)
-        try:
-            value = json.loads(raw)
-        except json.JSONDecodeError:
-            value = raw
-        target = d
-        parts = key.split(".")
-        for p in parts[:-1]:
-            target = target.setdefault(p, {})
-        target[parts[-1]] = value
-    return d
 
 
 def run(args) -> int:
