@@ -9,41 +9,18 @@ arrays so a machine without zarr can train (`--data-npz FILE`); images as uint8,
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
 
 from .data.dataset import PushTSequenceDataset
 from .data.normalizer import Normalizer
-from .data.replay_buffer import ReplayBuffer, load_replay_buffer
+from .data.replay_buffer import ReplayBuffer, export_npz, load_npz, load_replay_buffer
 from .data.sampler import split_episodes
 from .policies.teacher import OBS_KEY, obs_features_raw
 from .policies.teacher_config import TeacherConfig
 
-NPZ_KEYS = ("episode_ends", "state", "action", "keypoint", "n_contacts")
-
-
-def export_npz(buffer: ReplayBuffer, path: str | Path, with_images: bool) -> Path:
-    arrays = {k: getattr(buffer, k) for k in NPZ_KEYS}
-    if with_images:
-        arrays["img"] = buffer.images
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(path, **arrays)
-    return path
-
-
-def load_npz(path: str | Path) -> ReplayBuffer:
-    path = Path(path)
-    with np.load(path) as z:
-        missing = [k for k in NPZ_KEYS if k not in z]
-        if missing:
-            raise ValueError(f"{path}: npz lacks arrays {missing}; has {list(z.keys())}")
-        arrays = {k: z[k] for k in NPZ_KEYS}
-        images = z["img"] if "img" in z else None
-    return ReplayBuffer(path=path, **arrays, _images=images)
-
+__all__ = ["TeacherData", "export_npz", "fit_normalizer", "load_buffer", "load_npz", "make_teacher_data"]
 
 def load_buffer(zarr_path: str | None, npz_path: str | None) -> ReplayBuffer:
     return load_npz(npz_path) if npz_path else load_replay_buffer(zarr_path)

@@ -176,8 +176,6 @@ def load_replay_buffer(
     """
     path = Path(DEFAULT_ZARR_PATH if path is None else path)
     if path.suffix == ".npz":  # a zarr-free copy (`train-teacher --export-npz`), for machines without zarr
-        from ..teacher_data import load_npz
-
         return load_npz(path)
     group = _open_group(path)
     try:
@@ -221,3 +219,28 @@ def load_replay_buffer(
     if load_images:
         _ = buf.images
     return buf
+
+
+# ---- zarr-free .npz copy (`oneflow-train train-teacher --export-npz FILE [--with-images]`) -------------------
+NPZ_KEYS = ("episode_ends", "state", "action", "keypoint", "n_contacts")
+
+
+def export_npz(buffer: ReplayBuffer, path: str | Path, with_images: bool) -> Path:
+    arrays = {k: getattr(buffer, k) for k in NPZ_KEYS}
+    if with_images:
+        arrays["img"] = buffer.images
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(path, **arrays)
+    return path
+
+
+def load_npz(path: str | Path) -> ReplayBuffer:
+    path = Path(path)
+    with np.load(path) as z:
+        missing = [k for k in NPZ_KEYS if k not in z]
+        if missing:
+            raise ValueError(f"{path}: npz lacks arrays {missing}; has {list(z.keys())}")
+        arrays = {k: z[k] for k in NPZ_KEYS}
+        images = z["img"] if "img" in z else None
+    return ReplayBuffer(path=path, **arrays, _images=images)

@@ -26,7 +26,6 @@ from .coverage import BAR_VERTICES, GOAL_POSE, STEM_VERTICES, SUCCESS_THRESHOLD,
 LIGHT_GRAY = (211, 211, 211, 255)
 ROYAL_BLUE = (65, 105, 225, 255)
 LIGHT_SLATE_GRAY = (119, 136, 153, 255)
-LIGHT_GREEN = (144, 238, 144, 255)
 ALL_MASKS = pymunk.ShapeFilter.ALL_MASKS()  # collide with every category (the default shape filter)
 
 

@@ -17,7 +17,7 @@ import pygame  # noqa: E402
 import pymunk  # noqa: E402
 from pymunk.space_debug_draw_options import SpaceDebugColor  # noqa: E402
 
-from .pusht_env import LIGHT_GREEN  # noqa: E402
+LIGHT_GREEN = (144, 238, 144, 255)  # pygame's lightgreen: the goal region, as DP draws it
 
 
 def to_pygame(p) -> tuple[int, int]:
