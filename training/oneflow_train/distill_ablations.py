@@ -23,14 +23,14 @@ def _write_tables(out: Path, args, scale: dict, variants: dict, rows: dict) -> N
     ordered = [rows[n] for n in variants if n in rows]
     (out / "ablations.json").write_text(json.dumps({"teacher": args.teacher, "seeds": args.eval_seeds, "scale": scale,
                                                      "rows": ordered}, indent=1) + "\n")
-    lines = ["| variant | overrides | mean score | success | val endpoint MSE | jerk (px/s³) | boundary (med. steps) |",
+    lines = ["| variant | overrides | mean score ± SE | success | val endpoint MSE | jerk (px/s³) | boundary (med. steps) |",
              "|---|---|---|---|---|---|---|"]
     for r in ordered:
         if "error" in r:
             lines.append(f"| {r['variant']} | {r['overrides']} | {r['error']} | | | | |")
             continue
         ov = ", ".join(f"{k}={v}" for k, v in variants[r["variant"]].items()) or "(default)"
-        lines.append(f"| {r['variant']} | {ov} | {r['mean_score']:.3f} | {r['success_rate']:.2f} | "
+        lines.append(f"| {r['variant']} | {ov} | {r['mean_score']:.3f} ± {r['mean_score_se']:.3f} | {r['success_rate']:.2f} | "
                      f"{r['val_endpoint_mse']:.4f} | {r['jerk_mean_px_s3']:.0f} | {r['boundary_norm']:.2f} |")
     (out / "ablations.md").write_text("\n".join(lines) + "\n")
 
@@ -61,6 +61,7 @@ def run_ablations(args) -> int:
         print(f"[{time.time() - t0:.0f} s] {name}: score {r['mean_score']:.3f} success {r['success_rate']:.2f} "
               f"val endpoint MSE {summary['epochs'][-1]['val_endpoint_mse']:.4f}", flush=True)
         return {"variant": name, "overrides": {**scale, **ov}, "mean_score": r["mean_score"],
+                "mean_score_se": r["mean_score_se"],
                 "success_rate": r["success_rate"], "val_endpoint_mse": summary["epochs"][-1]["val_endpoint_mse"],
                 "steps": summary["steps"], "epochs_done": summary.get("epochs_done"), "train_wall_s": summary["wall_s"],
                 "jerk_mean_px_s3": r["jerk_mean_px_s3"], "boundary_norm": r["boundary_discontinuity_norm"],
