@@ -6,7 +6,7 @@
 //          └─────────────────────┴───────────────────────┴──────────► watchdog ─► fresh | tail | hold
 import type { NodeConfig } from '../config/nodeConfig.js';
 import type { ObservationStore } from '../observation/observationStore.js';
-import { fillGaussianNoise } from '../policy/noise.js';
+import { fillGaussianNoise, noiseIndexOfStamp } from '../policy/noise.js';
 import type { PolicyRuntime } from '../policy/policyRuntime.js';
 import { tensorSizes, type PolicySpec } from '../policy/policySpec.js';
 import { Watchdog, type WatchdogAction } from '../watchdog/watchdog.js';
@@ -80,7 +80,7 @@ export class ControlLoop {
     this.watchdog = new Watchdog(config.recoveryTicks);
   }
 
-  /** Number of inference calls made so far (the noise counter). */
+  /** Number of inference calls made so far (the noise is keyed to each call's t_obs, not to this count). */
   get inferenceCalls(): number {
     return this.#calls;
   }
@@ -144,7 +144,9 @@ export class ControlLoop {
     const obs = this.#store.assemble(nowNs, this.#config.maxObservationAgeSec, this.#state, this.#image);
     if (!obs.ok) return { outcome: 'stale_input', detail: obs.detail, fresh: null, inferenceSec: null, observationNs: null };
     const observationNs = obs.tObsNs;
-    fillGaussianNoise(this.#noise, this.#config.noiseSeed, this.#calls++);
+    this.#calls++;
+    // Keyed to t_obs, not to the call count: the chunk for given observations does not depend on timing.
+    fillGaussianNoise(this.#noise, this.#config.noiseSeed, noiseIndexOfStamp(observationNs));
     const budget = this.#budgetSec(nowNs);
     if (!(budget > 0)) {
       return { outcome: 'deadline_miss', detail: `tick started ${(-budget).toFixed(6)} s after its deadline`, fresh: null, inferenceSec: null, observationNs };

@@ -1,10 +1,15 @@
-// Seeded standard-normal noise for the policy's `noise` input — deterministic given (seed, call index), so a run is
+// Seeded standard-normal noise for the policy's `noise` input — deterministic given (seed, noise index), so a run is
 // reproducible and a bag replay bit-identical, and simple enough to reproduce exactly in numpy (docs/node.md has the
-// Python twin; test/fixtures/noise_reference.json pins values computed by it).
+// Python twin; test/fixtures/noise_reference.json and noise_stamp_reference.json pin values computed by it).
 //
-// Counter-based: no hidden state, element j of call n depends only on (seed, n, j).
+// The node's noise index is a function of the observation stamp t_obs an inference used (the chunk's header.stamp),
+// never of how many inferences came before: the chunk published for given observations is then the same live, in a
+// replay, and offline, whatever the timing made the node skip or repeat (docs/node.md §6).
+//
+// Counter-based: no hidden state, element j of index n depends only on (seed, n, j).
+//   n          = fmix32(fmix32(hi ^ 0x9E3779B9) ^ lo)                   hi, lo = upper, lower 32 bits of t_obs (uint64 ns)
 //   fmix32(h)  = MurmurHash3's finaliser (uint32 → uint32, bijective)
-//   key        = fmix32(fmix32(seed ^ 0x9E3779B9) ^ n)                  n = inference call index (uint32)
+//   key        = fmix32(fmix32(seed ^ 0x9E3779B9) ^ n)
 //   bits(j)    = fmix32((key + (j + 1)·0x9E3779B9) mod 2³²)             SplitMix-style Weyl sequence
 //   u(j)       = (bits(j) + 0.5) / 2³²                                  ∈ (0, 1), never 0
 //   Box–Muller on pairs: r = sqrt(−2 ln u(2p)), z[2p] = r cos(2π u(2p+1)), z[2p+1] = r sin(2π u(2p+1))
@@ -27,9 +32,17 @@ function uniform(key: number, j: number): number {
   return (bits + 0.5) / TWO32;
 }
 
-/** Fills `out` with the standard-normal noise of inference call `call` under `seed`. */
-export function fillGaussianNoise(out: Float32Array, seed: number, call: number): void {
-  const key = fmix32((fmix32((seed ^ GOLDEN) >>> 0) ^ call) >>> 0);
+/** The noise index of an inference on observations stamped `tObsNs` (uint64 ns; the chunk's header.stamp). */
+export function noiseIndexOfStamp(tObsNs: bigint): number {
+  const t = BigInt.asUintN(64, tObsNs);
+  const hi = Number(t >> 32n);
+  const lo = Number(t & 0xffffffffn);
+  return fmix32((fmix32((hi ^ GOLDEN) >>> 0) ^ lo) >>> 0);
+}
+
+/** Fills `out` with the standard-normal noise of noise index `index` (uint32) under `seed`. */
+export function fillGaussianNoise(out: Float32Array, seed: number, index: number): void {
+  const key = fmix32((fmix32((seed ^ GOLDEN) >>> 0) ^ index) >>> 0);
   const n = out.length;
   for (let j = 0; j < n; j += 2) {
     const r = Math.sqrt(-2 * Math.log(uniform(key, j)));

@@ -32,11 +32,11 @@ async function replayOnnx(model: string, outDir: string, seed: number): Promise<
 
 type Parity = { chunks_compared: number; rows_compared: number; max_abs_diff: number; max_abs_diff_normalised: number };
 
-function parity(outDir: string, model: string, seed: number, firstTick: string): Parity {
+function parity(outDir: string, model: string, seed: number): Parity {
   const code = `import sys, json
 from oneflow_train.replay_parity import replay_parity
-print(json.dumps(replay_parity(sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])).to_dict()))`;
-  return JSON.parse(python(code, [FIXTURE_BAG, outDir, model.includes('/') ? model : join(MODELS, model), String(seed), firstTick]));
+print(json.dumps(replay_parity(sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])).to_dict()))`;
+  return JSON.parse(python(code, [FIXTURE_BAG, outDir, model.includes('/') ? model : join(MODELS, model), String(seed)]));
 }
 
 test('state policy: bit-identical output bags run to run; equal to onnxruntime in Python within 1e-5', async () => {
@@ -50,7 +50,7 @@ test('state policy: bit-identical output bags run to run; equal to onnxruntime i
   await replayOnnx('tiny_onestep.onnx', c, 6);
   assert.ok(!readFileSync(join(a, 'onnx_0.mcap')).equals(readFileSync(join(c, 'onnx_0.mcap'))), 'the seed must change the output');
   if (!HAVE_PYTHON) return;
-  const p = parity(a, 'tiny_onestep.onnx', 5, s.first_tick_ns!);
+  const p = parity(a, 'tiny_onestep.onnx', 5);
   assert.equal(p.chunks_compared, 46); // 48 ticks − 2 SAFE holds
   assert.ok(p.max_abs_diff <= 1e-5, `max |TS − Python| = ${p.max_abs_diff}`);
 });
@@ -59,7 +59,7 @@ test('image policy: the camera path equals onnxruntime in Python within 1e-5', {
   const a = join(tempDir(), 'img');
   const s = await replayOnnx('tiny_image_onestep.onnx', a, 0);
   assert.equal(s.ticks.by_outcome.ok, 48);
-  const p = parity(a, 'tiny_image_onestep.onnx', 0, s.first_tick_ns!);
+  const p = parity(a, 'tiny_image_onestep.onnx', 0);
   assert.equal(p.chunks_compared, 46);
   // With the node's threading (1 intra-op thread) on both sides the conv reductions run in the same order; with
   // Python's default threads the difference was a few float32 ulps (1.2e-4 px, 4.8e-7 normalised).
@@ -77,7 +77,7 @@ test('the shipped image student on a shipped bag: byte-identical run to run, equ
   assert.equal(s.ticks.by_outcome.ok, 48);
   assert.ok(readFileSync(join(a, 'shipped_0.mcap')).equals(readFileSync(join(b, 'shipped_0.mcap'))), 'output bags differ');
   if (!HAVE_PYTHON) return;
-  const p = parity(a, SHIPPED_STUDENT, 0, s.first_tick_ns!);
+  const p = parity(a, SHIPPED_STUDENT, 0);
   assert.equal(p.chunks_compared, 46);
   assert.ok(p.max_abs_diff <= 1e-5, `max |TS − Python| = ${p.max_abs_diff} px`);
 });

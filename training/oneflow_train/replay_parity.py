@@ -2,9 +2,10 @@
 
 For every fresh (non-fallback) ActionChunk in a replay output bag, this rebuilds the policy inputs from the INPUT
 bag with its own code — the To observation frames at t_obs - (To-1-k)*obs_interval (t_obs = the chunk's header
-stamp), each source's sample nearest that time, yaw from the quaternion — draws the noise of inference call n with
-the Python twin of src/policy/noise.ts (n = the tick index: one inference per tick on a clean bag), runs the ONNX
-file with onnxruntime, and compares the published rows with the matching rows of the model output.
+stamp), each source's sample nearest that time, yaw from the quaternion — draws the noise of t_obs with the Python
+twin of src/policy/noise.ts (the noise index is a function of the chunk's observation stamp, never of the tick
+count, so this holds for any bag and for chunks recorded from a live node), runs the ONNX file with onnxruntime, and
+compares the published rows with the matching rows of the model output.
 """
 from __future__ import annotations
 
@@ -28,9 +29,15 @@ def _fmix32(h: int) -> int:
     return h
 
 
-def gaussian_noise(seed: int, call: int, n: int) -> np.ndarray:
+def noise_index_of_stamp(stamp_ns: int) -> int:
+    """Twin of src/policy/noise.ts noiseIndexOfStamp: the noise index of an inference on observations stamped t_obs."""
+    t = stamp_ns & 0xFFFFFFFFFFFFFFFF
+    return _fmix32(_fmix32((t >> 32) ^ GOLDEN) ^ (t & M))
+
+
+def gaussian_noise(seed: int, index: int, n: int) -> np.ndarray:
     """Twin of src/policy/noise.ts fillGaussianNoise (counter-based; float64 Box-Muller, stored float32)."""
-    key = _fmix32(_fmix32((seed ^ GOLDEN) & M) ^ call)
+    key = _fmix32(_fmix32((seed ^ GOLDEN) & M) ^ index)
     m = n + (n % 2)
     u = np.array([(_fmix32((key + (j + 1) * GOLDEN) & M) + 0.5) / 2**32 for j in range(m)])
     r = np.sqrt(-2.0 * np.log(u[0::2]))
@@ -88,7 +95,7 @@ class ParityReport:
 
 
 def replay_parity(input_bag: str | Path, output_bag: str | Path, model_path: str | Path, seed: int,
-                  first_tick_ns: int, topics: dict[str, str] | None = None) -> ParityReport:
+                  topics: dict[str, str] | None = None) -> ParityReport:
     import onnxruntime as ort
 
     from oneflow_train.bags import read_bag
@@ -103,7 +110,6 @@ def replay_parity(input_bag: str | Path, output_bag: str | Path, model_path: str
     pose_names = [n for n, s in zip(names, sources) if s == "object_pose"]
     noise_shape = tuple(int(d) for d in meta["noise"]["shape"])
     meta_offset = int(meta["action"]["first_step_offset"])
-    dt_ns = int(round(1e9 / float(meta["action"]["control_rate_hz"])))
 
     samples: dict[str, tuple[list[int], list[np.ndarray]]] = {k: ([], []) for k in topics}
     wanted = {v: k for k, v in topics.items()}
@@ -144,8 +150,7 @@ def replay_parity(input_bag: str | Path, output_bag: str | Path, model_path: str
                     value[_pose_component(name, pose_names.index(name))]
             if image is not None:
                 image[0, k] = samples["camera"][1][_nearest(stamps["camera"], t)]
-        call = (ns - first_tick_ns) // dt_ns
-        noise = gaussian_noise(seed, int(call), int(np.prod(noise_shape))).reshape(noise_shape)
+        noise = gaussian_noise(seed, noise_index_of_stamp(t_obs), int(np.prod(noise_shape))).reshape(noise_shape)
         feeds = {"state": state, "noise": noise}
         if "image" in input_names:
             feeds["image"] = image
@@ -153,6 +158,8 @@ def replay_parity(input_bag: str | Path, output_bag: str | Path, model_path: str
         da = action.shape[1]
         published = np.asarray(chunk.data, dtype=np.float64).reshape(int(chunk.horizon), da)
         k0 = int(chunk.first_step_offset) - meta_offset
+        if int(chunk.horizon) == 1 and k0 + 1 > action.shape[0]:
+            k0 = action.shape[0] - 1  # every row was due: the node sent the last one a step later (docs/node.md §3)
         expected = action[k0:k0 + int(chunk.horizon)]
         if expected.shape != published.shape:
             raise ValueError(f"chunk at {ns} ns: rows {k0}..{k0 + int(chunk.horizon)} do not fit the model's {action.shape}")
@@ -167,5 +174,5 @@ def replay_parity(input_bag: str | Path, output_bag: str | Path, model_path: str
 if __name__ == "__main__":
     import sys
 
-    inp, out, model, seed, first = sys.argv[1:6]
-    print(json.dumps(replay_parity(inp, out, model, int(seed), int(first)).to_dict()))
+    inp, out, model, seed = sys.argv[1:5]
+    print(json.dumps(replay_parity(inp, out, model, int(seed)).to_dict()))

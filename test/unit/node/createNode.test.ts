@@ -6,7 +6,7 @@ import type { NodeConfigInput } from '../../../src/config/nodeConfig.js';
 import type { ActionChunk, JointTrajectory } from '../../../src/msgs/types.js';
 import { createNode } from '../../../src/node/createNode.js';
 import { FakePolicy, testPolicySpec, type FakePolicyOptions } from '../../../src/policy/fakePolicy.js';
-import { fillGaussianNoise } from '../../../src/policy/noise.js';
+import { fillGaussianNoise, noiseIndexOfStamp } from '../../../src/policy/noise.js';
 import { MemoryLogger } from '../../../src/telemetry/logger.js';
 import { MemoryMetrics } from '../../../src/telemetry/memoryMetrics.js';
 import { jointState, MS, pose } from '../helpers.js';
@@ -70,7 +70,7 @@ test('starts SAFE holding the measured position, earns RUNNING after recoveryTic
 test('receding horizon: stamp = t_obs, due steps dropped, first_step_offset accounts for them', async () => {
   const h = harness();
   const reports = await runTicks(h, 0, 3);
-  const r = reports[2]!; // tick at 205 ms, observation at 200 ms, call index 2
+  const r = reports[2]!; // tick at 205 ms, observation at 200 ms, fake policy call 2
   const c = r.chunk!;
   assert.equal(r.observationNs, 200n * MS);
   assert.deepEqual(c.header.stamp, { sec: 0, nanosec: 200_000_000 });
@@ -91,13 +91,13 @@ test('receding horizon: stamp = t_obs, due steps dropped, first_step_offset acco
   assert.equal(h.trajectories.length, 3);
 });
 
-test('the policy sees the assembled state and the seeded noise of its call index', async () => {
+test('the policy sees the assembled state and the seeded noise of its observation stamp', async () => {
   const h = harness({ noiseSeed: 7 });
   await runTicks(h, 0, 2);
   const call = h.policy.calls[1]!;
   assert.deepEqual([...call.state], [50, 51, 300, 301, 0.5, 50, 51, 300, 301, 0.5]);
   const expected = new Float32Array(32);
-  fillGaussianNoise(expected, 7, 1);
+  fillGaussianNoise(expected, 7, noiseIndexOfStamp(PERIOD)); // t_obs = 100 ms
   assert.deepEqual(call.noise, expected);
 });
 

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { fillGaussianNoise } from '../../../src/policy/noise.js';
+import { fillGaussianNoise, noiseIndexOfStamp } from '../../../src/policy/noise.js';
 
 const REFERENCE = new URL('../../../../test/fixtures/noise_reference.json', import.meta.url);
+const STAMP_REFERENCE = new URL('../../../../test/fixtures/noise_stamp_reference.json', import.meta.url);
 
 test('noise equals its numpy twin (test/fixtures/noise_reference.py) bit for bit', () => {
   const cases = JSON.parse(readFileSync(REFERENCE, 'utf8')) as { seed: number; call: number; values: number[] }[];
@@ -13,6 +14,12 @@ test('noise equals its numpy twin (test/fixtures/noise_reference.py) bit for bit
     fillGaussianNoise(out, seed, call);
     assert.deepEqual([...out], values, `seed ${seed} call ${call}`);
   }
+});
+
+test('noise index of a stamp equals its numpy twin (test/fixtures/noise_reference.py)', () => {
+  const cases = JSON.parse(readFileSync(STAMP_REFERENCE, 'utf8')) as { stampNs: string; index: number }[];
+  assert.ok(cases.length >= 4);
+  for (const { stampNs, index } of cases) assert.equal(noiseIndexOfStamp(BigInt(stampNs)), index, `t_obs ${stampNs} ns`);
 });
 
 test('deterministic per (seed, call); different calls and seeds differ', () => {
