@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export ONNXRUNTIME_NODE_INSTALL := skip
 
-.PHONY: setup demo test test-ts test-py test-prometheus ros-setup test-ros-live clean lint-py
+.PHONY: setup demo test test-ts test-py test-prometheus ros-setup test-ros-live clean lint-py lint-ts
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -56,6 +56,12 @@ lint-py: $(VENV)/.installed
 # only when apt-get itself is unavailable). See test/grafana/prometheus.sh.
 test-prometheus: setup
 	bash test/grafana/prometheus.sh test
+
+# TypeScript lint: ESLint (eslint.config.mjs: typescript-eslint, type-aware promise rules, pure-folder import bans)
+# and Prettier's check (.prettierrc.json). Not yet part of `make test`.
+lint-ts: node_modules/.installed
+	npx eslint .
+	npx prettier --check 'src/**/*.ts' 'test/**/*.ts' 'test/**/*.mjs' 'scripts/**/*.mjs' eslint.config.mjs
 
 clean:
 	rm -rf dist $(VENV) node_modules

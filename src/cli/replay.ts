@@ -166,7 +166,6 @@ async function replay(a: Args): Promise<{ summary: ReplaySummary; code: number }
   const showBar = process.stderr.isTTY === true && !a.json;
   const bar = progressBar(showBar);
   let summary: ReplaySummary;
-  let probe: DeadlineProbe | null = null;
   // SIGINT (Ctrl-C) and SIGTERM (kill, a supervisor, `timeout`) both end the replay after the current tick with a
   // complete output bag (footer, summary, metadata.yaml); a second signal of the same kind aborts at once.
   let stopRequested = false;
@@ -178,7 +177,7 @@ async function replay(a: Args): Promise<{ summary: ReplaySummary; code: number }
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    probe = new DeadlineProbe(a.noDeadline ? withoutDeadline(loaded) : loaded);
+    const probe = new DeadlineProbe(a.noDeadline ? withoutDeadline(loaded) : loaded);
     const policy = probe;
     server = a.metricsPort > 0 ? new ReplayMetrics(policy.spec, config.executionMode) : null;
     const clock = new SimClock(0n);

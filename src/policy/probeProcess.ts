@@ -24,5 +24,6 @@ async function probe(req: ProbeRequest): Promise<ProbeReply> {
 process.once('message', (req: ProbeRequest) => {
   probe(req)
     .catch((err: unknown): ProbeReply => ({ type: 'failed', message: err instanceof Error ? err.message : String(err) }))
-    .then((reply) => process.send!(reply, () => process.disconnect()));
+    .then((reply) => process.send!(reply, () => process.disconnect()))
+    .catch(() => process.exit(1)); // the parent is gone (IPC channel closed): nobody to report to
 });
