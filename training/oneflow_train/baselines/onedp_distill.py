@@ -25,6 +25,7 @@ from ..checkpoint import load_checkpoint, read_config, save_checkpoint
 from ..config_fields import known_fields
 from ..data.pusht import PushTSequenceDataset, load_replay_buffer
 from ..distill import teacher_cond, teacher_split
+from ..export_contract import code_commit
 from ..policies.teacher import TeacherPolicy
 from .onedp_loss import WEIGHTINGS, diffuse, draw_timesteps, dsm_loss, generator_surrogate, kl_gradient
 from .onedp_policy import VARIANTS, OneDPPolicy
@@ -183,7 +184,8 @@ def distill_onedp(teacher_dir: str | Path, cfg: OneDPDistillConfig, out_dir: str
     gen = torch.Generator().manual_seed(cfg.seed)
     extra = {"distill": {"method": "onedp", **cfg.to_dict()},
              "teacher": {"dir": str(teacher_dir), "config": read_config(teacher_dir)},
-             "provenance": {"command": command, "seed": cfg.seed, "train_episodes": dataset.episodes.tolist()}}
+             "provenance": {"command": command, "seed": cfg.seed, "train_episodes": dataset.episodes.tolist(),
+                            "code_commit": code_commit()}}
     history, epoch_log = [], []
     timing = {"generator_s": 0.0, "fake_s": 0.0, "validation_s": 0.0}
     t_start = time.time()
