@@ -1,4 +1,4 @@
-// Replay a rosbag2 bag through the node core on a simulated clock (design.md §4 "bag transport").
+// Replay a rosbag2 bag through the node core on a simulated clock (docs/replay.md).
 //
 //   bag messages (log-time order) ──► [stamp checks] ──► node.onMessage(topic, type, decoded, logTime)
 //   tick grid t0, t0+dt, … on the bag clock ──► node.tick(t) ──► ActionChunk + JointTrajectory

@@ -32,7 +32,7 @@ const USAGE = `usage: oneflow replay <bag> [--model <onnx>] [--out <dir>] [--rat
                       [--metrics-port P [--linger-sec S]] [--strict] [--no-deadline] [--wall-times]
                       [--gap-sec S] [--teleop-topic T] [--param k=v]…
   <bag>             rosbag2 bag directory (metadata.yaml + .mcap) or a single .mcap file
-  --model <onnx>    ONNX policy (design.md §2); default: a hold-position baseline without ONNX
+  --model <onnx>    ONNX policy (docs/contract.md); default: a hold-position baseline without ONNX
   --out <dir>       output bag directory (default runs/replay/<bag>__<model>__seed<N>[-k])
   --rate <x>        pace the bag clock at x × real time      --fast   as fast as possible (default)
   --seed N          noise seed (default 0): same bag + model + seed → bit-identical output bag

@@ -28,7 +28,7 @@ export type TopicConfig = {
 };
 
 export type NodeConfig = {
-  /** Path of the ONNX policy (contract: design.md §2). */
+  /** Path of the ONNX policy (contract: docs/contract.md). */
   readonly modelPath: string;
   /** Tick rate of the control loop, Hz. (0, 1000]. */
   readonly controlRateHz: number;

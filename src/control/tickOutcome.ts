@@ -1,4 +1,4 @@
-// The five outcomes of one control tick (design.md §4). Every tick has exactly one; the loop never throws.
+// The five outcomes of one control tick (docs/node.md). Every tick has exactly one; the loop never throws.
 export const TICK_OUTCOMES = ['ok', 'stale_input', 'deadline_miss', 'invalid_output', 'error'] as const;
 /**
  * - ok: a fresh, valid chunk was produced (or, in DP-style, the current chunk is still being executed);

@@ -1,4 +1,4 @@
-// A time-indexed block of actions (design.md §4; runtime.md §4.5, DP eval_real_robot.py):
+// A time-indexed block of actions (docs/node.md; after Diffusion Policy's eval_real_robot.py):
 //
 //   row r is meant for  stampNs + (firstStepOffset + r)·dt          stampNs = t_obs, the newest observation used
 //

@@ -1,4 +1,4 @@
-// Refuse values that are not finite or outside the contract's action bounds (design.md §4 watchdog). Every point the
+// Refuse values that are not finite or outside the contract's action bounds (docs/node.md, watchdog). Every point the
 // node publishes passes this check: policy outputs, and holds built from measured joints (issue 18 item 4).
 // Returns null when valid, else the first offending element with its value and the bound.
 

@@ -1,4 +1,4 @@
-// Per-source ring buffers and the assembly of the policy's To observation frames (design.md §4).
+// Per-source ring buffers and the assembly of the policy's To observation frames (docs/node.md).
 //
 //   sources:   joint_states ──●────●────●────●──       each sample keyed by its header stamp
 //              object_pose  ───●────●────●────●─

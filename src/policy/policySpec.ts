@@ -1,5 +1,5 @@
 // What the node needs to know about a policy, in the node's vocabulary (camelCase, seconds). Built from the ONNX
-// file's `oneflow.policy` metadata (design.md §2; parsed and validated by src/onnx/) by `specFromMetadata`.
+// file's `oneflow.policy` metadata (docs/contract.md; parsed and validated by src/onnx/) by `specFromMetadata`.
 
 import type { PolicyMetadata, StateSource } from '../onnx/policyMetadata.js';
 
@@ -66,7 +66,7 @@ export function tensorSizes(spec: PolicySpec): { state: number; image: number; n
   return { state: spec.nObsSteps * spec.stateNames.length, image, noise, action: spec.horizon * spec.actionNames.length };
 }
 
-/** The four ONNX tensor shapes of a policy (design.md §2); `image` null for state-only policies. */
+/** The four ONNX tensor shapes of a policy (docs/contract.md); `image` null for state-only policies. */
 export type PolicyShapes = { readonly state: readonly number[]; readonly image: readonly number[] | null; readonly noise: readonly number[]; readonly action: readonly number[] };
 
 export function tensorShapes(spec: PolicySpec): PolicyShapes {

@@ -1,4 +1,4 @@
-// The Metrics port (pure): what the core reports. promMetrics.ts implements it with prom-client (design.md §4
+// The Metrics port (pure): what the core reports. promMetrics.ts implements it with prom-client (docs/node.md
 // metric names); memoryMetrics.ts is the in-memory fake used by tests and replay summaries. Values in base units.
 import type { TickOutcome } from '../control/tickOutcome.js';
 import type { RejectReason } from '../observation/rejectReason.js';

@@ -1,4 +1,4 @@
-// Metrics adapter over prom-client (design.md §4): a dedicated Registry, `oneflow_` prefix, base units, histogram
+// Metrics adapter over prom-client (docs/node.md): a dedicated Registry, `oneflow_` prefix, base units, histogram
 // buckets from 50 µs to 1 s (the default buckets start at 5 ms — useless for a sub-millisecond policy), Node's default
 // metrics (nodejs_eventloop_lag_seconds shows anything that blocks the main thread).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';

@@ -1,4 +1,4 @@
-// The watchdog: a pure state machine over tick outcomes (design.md §4; R2CS diff_drive_controller timeouts).
+// The watchdog: a pure state machine over tick outcomes (docs/node.md; ros2_controllers' diff_drive_controller timeouts).
 //
 //            ok × N (consecutive)                    miss*, tail left
 //   SAFE ───────────────────────────► RUNNING ─────────────────────────► DEGRADED

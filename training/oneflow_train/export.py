@@ -1,4 +1,4 @@
-"""Export a checkpoint as ONE self-contained ONNX policy (docs/contract.md, design.md §2).
+"""Export a checkpoint as ONE self-contained ONNX policy (docs/contract.md).
 
     state (1,To,5) raw ─► prelude: featurise + normalise (+ image encoder) ─► global_cond (1,C)
     noise (1,S,Ha,Da) ──► x = noise[:,0] ─► Loop over the sampler's steps (the network ONCE in the body; per-step
