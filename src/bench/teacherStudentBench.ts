@@ -7,7 +7,8 @@ import { latencyStats, type LatencyStats } from './latencyStats.js';
 export type PolicyLatency = { readonly model: string; readonly method: string; readonly networkCalls: number; readonly inference: LatencyStats; readonly call: LatencyStats };
 export type TeacherStudentResult = { readonly teacher: PolicyLatency; readonly student: PolicyLatency; readonly ratioP50: number; readonly ratioP99: number };
 
-async function measure(modelPath: string, n: number): Promise<PolicyLatency> {
+/** Inference latency of one policy file through the worker runtime: `n` calls on fixed inputs after 3 warm-ups. */
+export async function measurePolicyLatency(modelPath: string, n: number): Promise<PolicyLatency> {
   const policy = await OnnxPolicy.create({ modelPath, warmupRuns: 3 });
   const sizes = tensorSizes(policy.spec);
   const input = {
@@ -33,7 +34,7 @@ async function measure(modelPath: string, n: number): Promise<PolicyLatency> {
 }
 
 export async function teacherStudentBench(teacherPath: string, studentPath: string, nTeacher: number, nStudent: number): Promise<TeacherStudentResult> {
-  const teacher = await measure(teacherPath, nTeacher);
-  const student = await measure(studentPath, nStudent);
+  const teacher = await measurePolicyLatency(teacherPath, nTeacher);
+  const student = await measurePolicyLatency(studentPath, nStudent);
   return { teacher, student, ratioP50: teacher.inference.p50 / student.inference.p50, ratioP99: teacher.inference.p99 / student.inference.p99 };
 }

@@ -1,8 +1,10 @@
 // `oneflow bench [--json]` — a benchmark, not a test (style.md §9): (a) raw onnxruntime vs node tick latency on the
 // student, (b) teacher vs student through the same runtime, (c) deadline misses over N ticks at each rate with the
-// other core kept busy. Models: --student/--teacher, else the shipped models/ (method oneflow / ddpm), else the
-// fixture models (then the teacher/student ratio says nothing about the paper's claim; the report says so).
-import { readdir, writeFile } from 'node:fs/promises';
+// other core kept busy; (m) with --all-models: every shipped model in one run (docs/results/table1.md reads it).
+// Models: --student/--teacher, else the shipped keypoint pair in --models-dir (methods oneflow / ddpm, state-only
+// before image policies), else the fixture models (then the ratio says nothing about the paper's claim; the report
+// says so).
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cpus, loadavg, setPriority } from 'node:os';
 import { BENCH_DRIVERS, deadlineBench, type BenchDriver, type DeadlineResult } from '../bench/deadlineBench.js';
@@ -11,18 +13,24 @@ import { overheadBench } from '../bench/overheadBench.js';
 import { soakBench } from '../bench/soakBench.js';
 import { startBusyCore } from '../bench/busyCore.js';
 import { teacherStudentBench } from '../bench/teacherStudentBench.js';
-import { readOnnxModel } from '../onnx/readOnnxModel.js';
+import { allModelsBench, ratioToTeacher } from '../bench/allModelsBench.js';
+import { pickModel, shippedModels } from '../bench/shippedModels.js';
 import { OnnxPolicy } from '../policy/onnxPolicy.js';
 import { UsageError } from '../errors.js';
 import { parseCommandLine } from './parseCommandLine.js';
 
-const USAGE = `usage: oneflow bench [--json] [--out FILE] [--student M.onnx] [--teacher M.onnx]
+const USAGE = `usage: oneflow bench [--json] [--out FILE] [--student M.onnx] [--teacher M.onnx] [--models-dir models]
                     [--n 2000] [--teacher-n 30] [--ticks 500] [--rates 10,50,100] [--no-busy] [--only a,b,c] [--nice N]
+       oneflow bench --all-models [--models-dir models] [--teacher-n 30] [--n 2000] [--out FILE]
+  default models: the shipped keypoint pair in --models-dir (DDPM teacher, OneFlow student; image policies only
+      when no keypoint pair is shipped), else the fixture models
   (a) raw onnxruntime vs node tick latency (student), n samples each
   (b) teacher vs student inference latency through the same worker runtime
   (c) deadline misses over --ticks ticks per rate, another process spinning on the other core
   (s) soak, only when asked (--only s): --soak-ticks ticks (default 1000000) of the student as fast as possible on
       simulated time, RSS, heap and tick p50/p99 per --soak-window ticks (default 10000)
+  (m) --all-models: every policy in --models-dir, one after the other in this one run, through the same worker as
+      (b): --teacher-n samples for multi-call samplers, min(--n, 500) for one-call policies; runs (m) only
   --quiet   print nothing (use with --out)
   --driver=D    (c): timer (default) = a periodic timer wakes the live node's TickScheduler via timerDriver, as
                 oneflow run's ROS timer does; loop = runLoop sleeps until each slot (same scheduler)
@@ -33,25 +41,6 @@ const USAGE = `usage: oneflow bench [--json] [--out FILE] [--student M.onnx] [--
 
 const FIXTURES = 'test/fixtures/models';
 
-/** The first models/*.onnx whose metadata method is one of `methods`, else null. */
-async function findModel(methods: string[]): Promise<string | null> {
-  let files: string[];
-  try {
-    files = (await readdir('models')).filter((f) => f.endsWith('.onnx')).sort();
-  } catch {
-    return null;
-  }
-  for (const f of files) {
-    try {
-      const m = await readOnnxModel(join('models', f));
-      if (m.policy !== null && methods.includes(m.policy.method)) return join('models', f);
-    } catch {
-      // not a readable policy: skip it
-    }
-  }
-  return null;
-}
-
 export async function main(argv: string[]): Promise<number> {
   const { values } = parseCommandLine({
     args: argv,
@@ -60,6 +49,8 @@ export async function main(argv: string[]): Promise<number> {
       out: { type: 'string' },
       student: { type: 'string' },
       teacher: { type: 'string' },
+      'models-dir': { type: 'string', default: 'models' },
+      'all-models': { type: 'boolean', default: false },
       n: { type: 'string', default: '2000' },
       'teacher-n': { type: 'string', default: '30' },
       ticks: { type: 'string', default: '500' },
@@ -96,7 +87,10 @@ export async function main(argv: string[]): Promise<number> {
   if (!(spinSec >= 0 && spinSec < 0.01)) throw new UsageError(`--spin-sec must be in [0, 0.01) s, got '${values['spin-sec']}'`);
   const soakTicks = int('soak-ticks', values['soak-ticks']);
   const soakWindow = int('soak-window', values['soak-window']);
-  const only = new Set(values.only.split(','));
+  if (values['all-models'] && argv.some((a) => a === '--only' || a.startsWith('--only='))) {
+    throw new UsageError(`--all-models runs section (m) only; drop --only '${values.only}'`);
+  }
+  const only = new Set(values['all-models'] ? ['m'] : values.only.split(','));
   const driver = values.driver as BenchDriver;
   if (!BENCH_DRIVERS.includes(driver)) throw new Error(`--driver must be one of ${BENCH_DRIVERS.join(', ')}, got '${values.driver}'`);
   let nice: number | null = null;
@@ -105,8 +99,9 @@ export async function main(argv: string[]): Promise<number> {
     if (!Number.isInteger(nice) || nice < -20 || nice > 19) throw new UsageError(`--nice must be an integer in [-20, 19], got '${values.nice}'`);
     setPriority(nice); // this thread; threads created later (the inference worker) inherit it
   }
-  const student = values.student ?? (await findModel(['oneflow'])) ?? join(FIXTURES, 'tiny_onestep.onnx');
-  const teacher = values.teacher ?? (await findModel(['ddpm'])) ?? join(FIXTURES, 'tiny_ddpm100.onnx');
+  const shipped = await shippedModels(values['models-dir']);
+  const student = values.student ?? pickModel(shipped, 'oneflow') ?? join(FIXTURES, 'tiny_onestep.onnx');
+  const teacher = values.teacher ?? pickModel(shipped, 'ddpm') ?? join(FIXTURES, 'tiny_ddpm100.onnx');
   const log = (msg: string): void => {
     if (!values.json && !values.quiet) process.stderr.write(`\r${msg}   `);
   };
@@ -166,6 +161,17 @@ export async function main(argv: string[]): Promise<number> {
     say(`\n(s) soak ${s.ticks} ticks in ${s.wallSec.toFixed(0)} s, outcomes ${JSON.stringify(s.outcomes)}`);
     say(`    RSS after warm-up (${s.warmupTicks} ticks) ${s.rssAfterWarmupMB.toFixed(1)} MB, last ${s.rssLastMB.toFixed(1)} MB, max ${s.rssMaxAfterWarmupMB.toFixed(1)} MB: growth ${s.rssGrowthMB.toFixed(2)} MB (target < 5 MB: ${s.rssGrowthMB < 5 ? 'met' : 'MISSED'})`);
     say(`    tick p99 first window after warm-up ${s.p99FirstMs.toFixed(3)} ms, last ${s.p99LastMs.toFixed(3)} ms`);
+  }
+  if (only.has('m')) {
+    if (shipped.length === 0) throw new UsageError(`--all-models: no policy ONNX files in --models-dir '${values['models-dir']}'`);
+    const m = await allModelsBench(shipped, teacherN, Math.max(teacherN, Math.min(n, 500)), log);
+    log('');
+    result['allModels'] = m;
+    say(`\n(m) every policy in ${values['models-dir']} through the same worker runtime (inference inside the worker):`);
+    for (const r of m.models) {
+      const ratio = ratioToTeacher(m, shipped, r.model);
+      say(`    ${r.model} ${r.method} (${r.networkCalls} calls)  ${formatStats(r.inference)}${ratio === null ? '' : `  DDPM teacher / this p50 ${ratio.toFixed(1)}×`}`);
+    }
   }
   if (values.json && !values.quiet) process.stdout.write(`${JSON.stringify(result, null, 1)}\n`);
   if (values.out !== undefined) await writeFile(values.out, `${JSON.stringify(result, null, 1)}\n`);
