@@ -190,7 +190,8 @@ def test_command_writes_table_figures_and_readme_block(fixture, tmp_path, monkey
     monkeypatch.setattr(table_command, "inspect_onnx", lambda cli, onnx: reports[onnx])
 
     class Args:
-        rows, out, figures_dir, readme, cli, rerun_evals = "rows.json", "out/table1", "figs", "README.md", "x", False
+        rows, out, figures_dir, readme, cli, rerun_evals, eval_arg = "rows.json", "out/table1", "figs", "README.md", \
+            "x", False, []
 
     (tmp_path / "figs").mkdir()
     assert table_command.run(Args) == 0
@@ -208,3 +209,31 @@ def test_readme_table_is_the_generated_one():
     readme = extract_block((REPO / "README.md").read_text(), "README.md")
     generated = extract_block((REPO / "docs/results/table1.md").read_text(), "docs/results/table1.md")
     assert readme == generated, "README.md's table differs from docs/results/table1.md: run `oneflow-train table`"
+
+
+def test_rerun_evals_reevaluates_each_set_into_its_file(fixture, tmp_path, monkeypatch):
+    results, reports, *_ = fixture
+    for name, doc in results.items():
+        (tmp_path / name).write_text(json.dumps(doc))
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m/cp.onnx").write_bytes(b"")  # shipped, never evaluated: evaluated from the ONNX file
+    monkeypatch.chdir(tmp_path)
+    calls = []
+
+    def fake_eval(argv):
+        calls.append(argv)
+        out = argv[argv.index("--out") + 1]
+        seeds = SEED_SETS[argv[argv.index("--seeds") + 1]]
+        Path(out).write_text(json.dumps(result(argv[argv.index("--policy") + 1], {s: 0.5 for s in seeds})))
+        return 0
+
+    monkeypatch.setattr("oneflow_train.cli.main", fake_eval)
+    table_command.rerun_evals(parse_spec(SPEC), ["--workers=1"])
+    runs = {(c[c.index("--out") + 1]): c for c in calls}
+    assert set(runs) == {"teacher_val.json", "teacher_wide.json", "student_val.json", "ddim_wide.json",
+                         "cp_wide.json"}  # the student's two wide chunks are left alone, as are empty val lists
+    assert runs["teacher_wide.json"] == ["eval", "--policy", "ckpt/teacher", "--policy-arg", "sampler=ddpm100",
+                                         "--seeds", "wide", "--train-seeds", "", "--out", "teacher_wide.json",
+                                         "--workers=1"]
+    assert runs["cp_wide.json"][1:3] == ["--policy", "m/cp.onnx"]
+    assert json.loads((tmp_path / "cp_wide.json").read_text())["n_episodes"] == 500

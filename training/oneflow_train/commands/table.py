@@ -3,13 +3,15 @@ the committed JSON named in docs/results/table1_rows.json (oneflow_train/table1/
 
 Reads each row's result JSONs, runs `node dist/src/cli.js inspect --json` on each row's ONNX file (the FLOP count and
 metadata the node itself reports; `npm run build` first) and reads the bench JSONs. A row whose `wide` results are
-missing is skipped with a printed note, so rows can be listed before their evaluations land. `--rerun-evals` first
-re-runs the evaluation commands recorded in the rows' result JSONs (hours on CPU; chunked results re-run per chunk).
+missing is skipped with a printed note, so rows can be listed before their evaluations land.
+
+`--rerun-evals` first re-evaluates every row's `val` and `wide` set into its (single) result file: the policy and
+policy arguments the existing file names, or the row's ONNX file when there is no result yet (`--eval-arg` passes
+options through, e.g. `--eval-arg=--workers=16`). Hours on a CPU; a row listing several chunk files is left alone.
 """
 from __future__ import annotations
 
 import json
-import shlex
 import subprocess
 from pathlib import Path
 
@@ -24,7 +26,9 @@ def add_arguments(parser) -> None:
                         help="replace the table between README's table1 markers ('' = leave README alone)")
     parser.add_argument("--cli", default="dist/src/cli.js", help="the built node CLI used for `inspect --json`")
     parser.add_argument("--rerun-evals", action="store_true",
-                        help="re-run the evaluation commands recorded in the rows' result JSONs first (slow)")
+                        help="re-evaluate every row's val and wide sets into its result files first (slow)")
+    parser.add_argument("--eval-arg", action="append", default=[], metavar="ARG",
+                        help="with --rerun-evals: an extra `oneflow-train eval` argument (repeatable)")
 
 
 def inspect_onnx(cli: str, onnx: str) -> dict:
@@ -38,11 +42,29 @@ def inspect_onnx(cli: str, onnx: str) -> dict:
     return json.loads(r.stdout)
 
 
-def recorded_commands(result: dict) -> list[str]:
-    """The eval command(s) that produced a result JSON (one per merged chunk)."""
-    run = result.get("run", {})
-    chunks = run.get("merged_from") or [run]
-    return [c["command"] for c in chunks if c.get("command")]
+def eval_argv(policy: str, policy_args: dict, seed_set: str, out: str, extra: list[str]) -> list[str]:
+    """`oneflow-train eval` arguments that evaluate `policy` on a named seed set into `out`."""
+    args = [a for k, v in policy_args.items() for a in ("--policy-arg", f"{k}={v}")]
+    return ["eval", "--policy", policy, *args, "--seeds", seed_set, "--train-seeds", "", "--out", out, *extra]
+
+
+def rerun_evals(spec, extra: list[str]) -> None:
+    from ..cli import main as cli_main
+
+    for row in spec.rows:
+        for seed_set, files in (("val", row.val), ("wide", row.wide)):
+            if len(files) != 1:
+                print(f"note: {row.id} {seed_set}: {len(files)} result files listed, not re-evaluated (list one)")
+                continue
+            old = Path(files[0])
+            if not old.is_file() and not (row.onnx and Path(row.onnx).is_file()):
+                print(f"note: {row.id} {seed_set}: neither {files[0]} nor an ONNX file to evaluate")
+                continue
+            doc = json.loads(old.read_text()) if old.is_file() else {"policy": row.onnx, "policy_args": {}}
+            argv = eval_argv(doc["policy"], doc.get("policy_args", {}), seed_set, files[0], extra)
+            print(f"[{row.id}] oneflow-train {' '.join(argv)}", flush=True)
+            if (rc := cli_main(argv)) != 0:
+                raise RuntimeError(f"{row.id} {seed_set}: oneflow-train eval exited {rc}")
 
 
 def _read_json(paths) -> dict[str, dict]:
@@ -58,13 +80,9 @@ def run(args) -> int:
 
     spec = load_spec(args.rows)
     result_paths = [p for r in spec.rows for p in (*r.val, *r.wide)]
-    results = _read_json(result_paths)
     if args.rerun_evals:
-        for path, result in results.items():
-            for command in recorded_commands(result):
-                print(f"[{path}] {command}", flush=True)
-                subprocess.run(shlex.split(command), check=True)
-        results = _read_json(result_paths)
+        rerun_evals(spec, args.eval_arg)
+    results = _read_json(result_paths)
     reports = {r.onnx: inspect_onnx(args.cli, r.onnx) for r in spec.rows if r.onnx and Path(r.onnx).is_file()}
     benches = _read_json(spec.bench)
 
