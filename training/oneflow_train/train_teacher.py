@@ -187,8 +187,12 @@ def plot_losses(history: list[dict[str, float]], path: Path, title: str) -> None
 
 def train(policy_cfg: TeacherConfig, cfg: TrainConfig, data: TeacherData, normalizer, run_dir: str | os.PathLike,
           device: str = "cpu", resume: bool = True, extra: Mapping[str, Any] | None = None,
-          stop_after_steps: int | None = None, show_progress: bool = True) -> Trainer:
-    """Train until cfg.total_steps (or `stop_after_steps` more steps); checkpoint to run_dir/latest periodically."""
+          stop_after_steps: int | None = None, show_progress: bool = True, time_budget_s: float | None = None) -> Trainer:
+    """Train until cfg.total_steps (or `stop_after_steps` more steps); checkpoint to run_dir/latest periodically.
+
+    `time_budget_s` ends this segment (train_state.pt written, resumable) before a step would overrun that wall time,
+    counted from the first step; the LR schedule stays over cfg.total_steps.
+    """
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(cfg.seed)
@@ -202,10 +206,15 @@ def train(policy_cfg: TeacherConfig, cfg: TrainConfig, data: TeacherData, normal
     extra = dict(extra or {})
     end = cfg.total_steps if stop_after_steps is None else min(cfg.total_steps, trainer.step_count + stop_after_steps)
     log = (run_dir / "log.jsonl").open("a")
-    smooth, t_last_ckpt, t0 = None, time.monotonic(), time.monotonic()
+    smooth, t_last_ckpt, t0, start = None, time.monotonic(), time.monotonic(), trainer.step_count
     bar = tqdm(total=end, initial=trainer.step_count, desc=policy_cfg.name, disable=not show_progress,
                mininterval=5.0, file=sys.stderr)
     while trainer.step_count < end:
+        done = trainer.step_count - start
+        if time_budget_s is not None and (time.monotonic() - t0) * (done + 1) / max(done, 1) > time_budget_s:
+            print(f"time budget {time_budget_s:.0f} s: segment ends at step {trainer.step_count}/{cfg.total_steps}",
+                  file=sys.stderr)
+            break
         t_step = time.monotonic()
         loss = trainer.step()
         trainer.wall_s += time.monotonic() - t_step

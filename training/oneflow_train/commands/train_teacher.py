@@ -24,6 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--total-steps", type=int, default=None, help="override train.total_steps")
     parser.add_argument("--batch-size", type=int, default=None, help="override train.batch_size")
     parser.add_argument("--stop-after-steps", type=int, default=None, help="run this many steps, checkpoint, exit")
+    parser.add_argument("--time-budget-s", type=float, default=None,
+                        help="end this segment (resumable: latest/train_state.pt) before a step would overrun this wall time")
     parser.add_argument("--episodes", default=None, help="comma-separated episode list instead of the DP split")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default train.num_threads)")
     parser.add_argument("--bench", action="store_true", help="measure ms per training step and exit")
@@ -66,5 +68,5 @@ def run(args: argparse.Namespace) -> int:
           f"(val {data.val_episodes.tolist()}), {cfg.total_steps} steps of batch {cfg.batch_size} "
           f"on {args.device}, run dir {run_dir}", file=sys.stderr)
     train(policy_cfg, cfg, data, normalizer, run_dir, args.device, resume=not args.no_resume, extra=extra,
-          stop_after_steps=args.stop_after_steps)
+          stop_after_steps=args.stop_after_steps, time_budget_s=args.time_budget_s)
     return 0
