@@ -237,3 +237,14 @@ def test_rerun_evals_reevaluates_each_set_into_its_file(fixture, tmp_path, monke
                                          "--workers=1"]
     assert runs["cp_wide.json"][1:3] == ["--policy", "m/cp.onnx"]
     assert json.loads((tmp_path / "cp_wide.json").read_text())["n_episodes"] == 500
+
+
+def test_partial_wide_run_shows_its_seed_count_and_no_wide_mean(fixture):
+    results, reports, benches, *_ = fixture
+    part = result("ckpt/teacher", {s: 0.5 for s in range(100000, 100100)}, "ddim:16")
+    table = build_table(parse_spec(SPEC), {**results, "ddim_wide.json": part}, reports, benches)
+    ddim = next(line for line in table_block(table).splitlines() if line.startswith("| Teacher DDIM-16 |"))
+    cells = [c.strip() for c in ddim.strip("|").split("|")]
+    assert cells[5].startswith("0.500 ± 0.000") and cells[6] == "not evaluated"
+    assert cells[8].endswith("(100 seeds)")
+    assert any("ddim: no complete `wide` evaluation" in n for n in table["notes"])

@@ -6,6 +6,8 @@ fails when the two differ).
 """
 from __future__ import annotations
 
+from ..evaluation.seed_sets import SEED_SETS
+
 BEGIN = "<!-- table1:begin -->"
 END = "<!-- table1:end -->"
 FIGURES = (("Coverage vs latency and FLOPs per method", "table1_coverage_latency.png"),
@@ -38,7 +40,10 @@ def _paired(row: dict, reference: str) -> str:
     if row["id"] == reference:
         return "reference"
     p = row["paired_wide"]
-    return "—" if p is None else f"{p['mean_diff']:+.3f} ± {p['mean_diff_se']:.3f}"
+    if p is None:
+        return "—"
+    n = len(SEED_SETS["wide"])
+    return f"{p['mean_diff']:+.3f} ± {p['mean_diff_se']:.3f}" + ("" if p["n_common"] == n else f" ({p['n_common']} seeds)")
 
 
 def _latency(row: dict) -> tuple[str, str]:
