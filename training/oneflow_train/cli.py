@@ -15,6 +15,7 @@ import argparse
 import importlib
 import os
 import sys
+from types import ModuleType
 
 EXIT_USAGE = 2
 # What a command raises for a mistake in its input (subclasses included): printed as one line, exit EXIT_USAGE.
@@ -53,9 +54,7 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_USAGE
         return 0
     name = argv[0]
-    module = importlib.import_module(f"oneflow_train.commands.{COMMANDS[name][0]}")
-    parser = argparse.ArgumentParser(prog=f"oneflow-train {name}", description=COMMANDS[name][1])
-    module.add_arguments(parser)
+    module, parser = command_parser(name)
     args = parser.parse_args(argv[1:])
     try:
         return int(module.run(args) or 0)
@@ -64,6 +63,14 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"oneflow-train {name}: {one_line(err)}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def command_parser(name: str) -> tuple[ModuleType, argparse.ArgumentParser]:
+    """The command's module and its argument parser (what `main` parses with; the docs test parses with it too)."""
+    module = importlib.import_module(f"oneflow_train.commands.{COMMANDS[name][0]}")
+    parser = argparse.ArgumentParser(prog=f"oneflow-train {name}", description=COMMANDS[name][1])
+    module.add_arguments(parser)
+    return module, parser
 
 
 def one_line(err: BaseException) -> str:
