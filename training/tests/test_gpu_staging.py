@@ -162,6 +162,7 @@ def test_limits_refuse_parts_and_stages_that_do_not_fit(repo, tmp_path):
     assert manifest["job"]["info"]["code_commit"] == sh(repo, "rev-parse", "HEAD").strip()
     with pytest.raises(LimitError, match="data/pusht.npz"):
         stage(repo, "teacher", tmp_path / "runs" / "tiny", limits=DeviceLimits(travel_bytes=2 * MIB), **kw)
+    assert not (repo / ".gpu" / "stage").exists()  # a refused stage is not left behind to be carried
 
 
 def test_budget_keeps_reserves_for_evaluation_and_packing():
@@ -244,3 +245,24 @@ def test_resume_round_trip_through_stage_parts_and_join_equals_one_unbroken_run(
         a = load_file(tmp_path / "unbroken" / sub / "model.safetensors")
         b = load_file(here / "runs" / "tiny" / sub / "model.safetensors")
         assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_an_eval_job_stages_the_policy_and_wheels_and_evaluates_on_the_cpu(repo, tmp_path):
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    for name in ("pymunk", "cffi", "pycparser", "shapely", "pygame"):
+        (wheels / f"{name}-1.0-py3-none-any.whl").write_bytes(b"w")
+    policy = REPO / "test" / "fixtures" / "models" / "tiny_onestep.onnx"
+    manifest = stage(repo, "eval", tmp_path / "runs" / "eval_tiny", policy=str(policy), wheels_dir=wheels,
+                     device="cpu", eval_seeds="100000:100002", eval_workers=1)
+    job = manifest["job"]
+    assert job["policy"] == "policies/tiny_onestep.onnx" and "policies/tiny_onestep.onnx" in manifest["files"]
+    assert "data/pusht.npz" not in manifest["files"]  # an evaluation reads no data
+    assert len(job["wheels"]) == 5  # pygame too: an ONNX file may read the camera
+    assert plan_budget(GpuJob(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in job.items()}), 0).eval_kill_s \
+        == 540 - 30
+    _segment(repo / ".gpu" / "stage", tmp_path / "out")
+    res = join([tmp_path / "out"], tmp_path / "back")
+    result = json.loads((tmp_path / "back" / "runs" / "eval_tiny" / "eval_tiny_onestep_100000-100002.json").read_text())
+    assert result["n_episodes"] == 2 and 0.0 <= result["mean_score"] <= 1.0
+    assert "state" not in res["extracted"]

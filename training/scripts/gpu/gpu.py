@@ -3,7 +3,7 @@
 Here (repo root, .venv/bin/python):
     gpu.py travel [--carry .gpu/stage]     dry run: what a call would send now, and with models/ hidden
     gpu.py wheels                          download the device's missing evaluation wheels into .gpu/wheels
-    gpu.py stage teacher|distill ...       build .gpu/stage for one segment (refused over 64 MiB)
+    gpu.py stage teacher|distill|eval ...  build .gpu/stage for one segment (refused over 64 MiB)
     gpu.py hide / gpu.py restore           models/ out of the travelling tree for the call, and back
     gpu.py join DIR... [--into DEST]       verify the parts' sha256 and reassemble what came back
 On the device (in .gpu/stage, python3):
@@ -60,7 +60,10 @@ def cmd_stage(a) -> int:
                                     stop_after_steps=a.stop_after_steps, episodes=a.episodes,
                                     train_args=tuple(a.train_arg)).items() if v is not None}
     fields["eval_seeds"] = a.eval_seeds or None
-    stage(_repo(), a.kind, Path(a.run_dir), config=a.config, teacher=a.teacher, code=a.code,
+    if a.eval_arg:
+        fields["eval_args"] = tuple(a.eval_arg)
+    run_dir = Path(a.run_dir or f"runs/eval_{Path(a.policy or 'x').stem}")
+    stage(_repo(), a.kind, run_dir, config=a.config, teacher=a.teacher, policy=a.policy, code=a.code,
           npz=Path(a.npz) if a.npz else None, **fields)
     print("next: gpu.py hide; then the run tool with carry [\".gpu/stage\"], timeout_s 600, command:\n"
           "  cd .gpu/stage && python3 gpu/gpu.py segment --out \"$OUT\"\nthen: gpu.py restore; gpu.py join <files_at>")
@@ -117,8 +120,10 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--hide", action="append", default=None, help="folders hide would cover (default models)")
     sub.add_parser("wheels", help="download the device's missing evaluation wheels into .gpu/wheels")
     s = sub.add_parser("stage", help="build .gpu/stage for one segment")
-    s.add_argument("kind", choices=("teacher", "distill"))
-    s.add_argument("--run-dir", required=True, help="the local run directory (continued if it holds a state)")
+    s.add_argument("kind", choices=("teacher", "distill", "eval"))
+    s.add_argument("--run-dir", help="the local run directory (continued if it holds a state); eval: runs/eval_<policy>")
+    s.add_argument("--policy", help="eval: the .onnx file or checkpoint directory to evaluate")
+    s.add_argument("--eval-arg", action="append", default=[], help="one more eval argument (repeatable)")
     s.add_argument("--config", help="training/configs/<x>.json (teacher; fresh distillation)")
     s.add_argument("--teacher", help="fresh distillation: the teacher checkpoint directory (repo-relative)")
     s.add_argument("--code", default="head", choices=("head", "worktree"))

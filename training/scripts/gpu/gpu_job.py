@@ -13,17 +13,20 @@ from pathlib import Path
 from gpu_limits import LimitError
 
 JOB_FILE = "job.json"
-KINDS = ("teacher", "distill")
+KINDS = ("teacher", "distill", "eval")
 DATA_NPZ = "data/pusht.npz"
-STATE_FILES = {"teacher": ("latest/train_state.pt",), "distill": ("resume.pt",)}
+STATE_FILES = {"teacher": ("latest/train_state.pt",), "distill": ("resume.pt",), "eval": ()}
 
 
 @dataclass(frozen=True)
 class GpuJob:
     kind: str  # teacher (train-teacher, resumes from run_dir/latest/train_state.pt) | distill (--resume when staged)
-    run_dir: str  # runs/<name>
+    #            | eval (no training: evaluate `policy` on eval_seeds, e.g. the 500-seed wide set)
+    run_dir: str  # runs/<name> (eval: where the result JSON goes)
     config: str | None = None  # training/configs/<x>.json: a teacher's, or a fresh distillation's
     teacher: str | None = None  # a fresh distillation's teacher checkpoint directory
+    policy: str | None = None  # eval: policies/<.onnx file or checkpoint directory>
+    eval_args: tuple[str, ...] = ()  # more eval arguments (--policy-arg sampler=ddim:16, --lockstep-batch 10 ...)
     resume: bool = False  # a resumable state was staged
     device: str = "cuda"
     call_budget_s: float = 540.0  # the runner ends (state packed) within this; give the run tool timeout_s 600
@@ -46,10 +49,12 @@ class GpuJob:
             raise ValueError("a teacher job needs config (training/configs/teacher_*.json)")
         if self.kind == "distill" and not self.resume and not (self.config and self.teacher):
             raise ValueError("a fresh distill job needs config and teacher (or a staged resume.pt)")
+        if self.kind == "eval" and not (self.policy and self.eval_seeds):
+            raise ValueError("an eval job needs policy and eval_seeds")
 
     def write(self, stage: Path) -> Path:
         d = asdict(self)
-        d["train_args"], d["wheels"] = list(self.train_args), list(self.wheels)
+        d["train_args"], d["wheels"], d["eval_args"] = list(self.train_args), list(self.wheels), list(self.eval_args)
         (stage / JOB_FILE).write_text(json.dumps(d, indent=1) + "\n")
         return stage / JOB_FILE
 
@@ -57,7 +62,7 @@ class GpuJob:
     def read(cls, stage: Path) -> "GpuJob":
         d = json.loads((stage / JOB_FILE).read_text())
         known = {f.name for f in fields(cls)}
-        d = {k: (tuple(v) if k in ("train_args", "wheels") else v) for k, v in d.items() if k in known}
+        d = {k: (tuple(v) if k in ("train_args", "wheels", "eval_args") else v) for k, v in d.items() if k in known}
         return cls(**d)
 
 
@@ -69,7 +74,14 @@ class Budget:
 
 
 def plan_budget(job: GpuJob, elapsed_s: float) -> Budget:
-    """Split what is left of call_budget_s: training, then evaluation, then packing (all wall seconds)."""
+    """Split what is left of call_budget_s: training, then evaluation, then packing (all wall seconds); an eval job
+    gets all of it for the evaluation."""
+    if job.kind == "eval":
+        left = job.call_budget_s - elapsed_s - job.pack_reserve_s
+        if left <= 0:
+            raise LimitError("packing reserve and time already spent", job.call_budget_s - left, job.call_budget_s,
+                             unit="s")
+        return Budget(train_s=0.0, train_kill_s=0.0, eval_kill_s=left)
     left = job.call_budget_s - elapsed_s - job.pack_reserve_s - (job.eval_reserve_s if job.eval_seeds else 0.0)
     train_s = left - job.startup_reserve_s
     if train_s <= 0:
@@ -98,11 +110,14 @@ def train_argv(job: GpuJob, budget_s: float) -> list[str]:
 def eval_argv(job: GpuJob, policy: str, out_json: str) -> list[str]:
     return ["eval", "--policy", policy, "--seeds", job.eval_seeds, "--train-seeds", "", "--workers",
             str(job.eval_workers), "--threads-per-worker", str(job.eval_threads_per_worker), "--no-progress",
-            "--out", out_json]
+            "--out", out_json, *job.eval_args]
 
 
 def checkpoint_to_evaluate(job: GpuJob, stage: Path) -> str | None:
-    """The segment's newest checkpoint: final/ if the run completed, else latest/ (teacher) or the newest snapshot."""
+    """The segment's newest checkpoint: final/ if the run completed, else latest/ (teacher) or the newest snapshot;
+    an eval job's policy."""
+    if job.kind == "eval":
+        return job.policy
     run = stage / job.run_dir
     if (run / "final" / "model.safetensors").exists():
         return f"{job.run_dir}/final"

@@ -111,15 +111,17 @@ def segment(stage: Path, out_dir: Path, outbox: Path, limits: DeviceLimits = LIM
                     "probe": probe() if job.device.startswith("cuda") else {"device": job.device}}
     print(json.dumps(report["probe"]), flush=True)
     budget = plan_budget(job, time.monotonic() - t0)
-    argv = [sys.executable, "-m", "oneflow_train", *train_argv(job, budget.train_s)]
-    print(f"== train ({budget.train_s:.0f} s budget, stopped at {budget.train_kill_s:.0f} s): {' '.join(argv[3:])}",
-          flush=True)
-    report["steps"].append(run_bounded(argv, stage, _env(stage), budget.train_kill_s))
+    if job.kind != "eval":
+        argv = [sys.executable, "-m", "oneflow_train", *train_argv(job, budget.train_s)]
+        print(f"== train ({budget.train_s:.0f} s budget, stopped at {budget.train_kill_s:.0f} s): "
+              f"{' '.join(argv[3:])}", flush=True)
+        report["steps"].append(run_bounded(argv, stage, _env(stage), budget.train_kill_s))
     policy = checkpoint_to_evaluate(job, stage)
     if job.eval_seeds and policy:
         report["eval_packages"] = ensure_eval_packages(stage, job)
         left = job.call_budget_s - (time.monotonic() - t0) - job.pack_reserve_s
-        argv = [sys.executable, "-m", "oneflow_train", *eval_argv(job, policy, f"{job.run_dir}/eval_{job.eval_seeds}.json")]
+        name = f"eval_{Path(policy).stem}_{job.eval_seeds.replace(':', '-')}.json"
+        argv = [sys.executable, "-m", "oneflow_train", *eval_argv(job, policy, f"{job.run_dir}/{name}")]
         print(f"== eval (stopped at {min(left, budget.eval_kill_s):.0f} s): {' '.join(argv[3:])}", flush=True)
         report["steps"].append(run_bounded(argv, stage, _env(stage), min(left, budget.eval_kill_s)))
     report["wall_s"] = round(time.monotonic() - t0, 1)

@@ -81,10 +81,14 @@ def data_npz(repo: Path, images: bool) -> Path:
     return path
 
 
-def uses_images(repo: Path, kind: str, config: Path | None, teacher: Path | None) -> bool:
+def uses_images(kind: str, config: Path | None, teacher: Path | None, policy: Path | None) -> bool:
+    """Whether the job's policy reads the camera (the npz then carries images, and pygame renders them)."""
     if kind == "teacher":
         return json.loads(config.read_text())["policy"]["obs_type"] == "image"
-    return json.loads((teacher / "config.json").read_text())["policy"]["obs_type"] == "image"
+    ckpt = teacher if kind == "distill" else policy
+    if ckpt.is_dir():
+        return json.loads((ckpt / "config.json").read_text())["policy"]["obs_type"] == "image"
+    return True  # an ONNX file: assume it may (pygame travels; 14 MB)
 
 
 def find_wheels(wheels_dir: Path, names: tuple[str, ...]) -> list[Path]:
@@ -106,7 +110,7 @@ def _rel_inside(path: str, what: str) -> str:
 
 
 def stage(repo: Path, kind: str, run_dir: Path, config: str | None = None, teacher: str | None = None,
-          out: Path | None = None, code: str = "head", npz: Path | None = None, wheels_dir: Path | None = None,
+          policy: str | None = None, out: Path | None = None, code: str = "head", npz: Path | None = None, wheels_dir: Path | None = None,
           limits: DeviceLimits = LIMITS, hide: tuple[str, ...] = HIDE_DEFAULT, **job_fields) -> dict:
     """Build the stage for one segment; returns STAGE.json's content. Raises LimitError when the call won't fit."""
     repo = repo.resolve()
@@ -121,13 +125,21 @@ def stage(repo: Path, kind: str, run_dir: Path, config: str | None = None, teach
     run_dir = Path(run_dir)
     run_rel = f"runs/{run_dir.name}"
     resume = False
-    if kind == "teacher":
+    teacher_dir = policy_rel = None
+    if kind == "eval":
+        if not policy or not Path(policy).exists():
+            raise FileNotFoundError(f"eval job: policy {policy!r} is not a file or checkpoint directory here")
+        policy_rel = f"policies/{Path(policy).name}"
+        if Path(policy).is_dir():
+            _copy_tree(Path(policy), out / policy_rel, skip_suffixes=(".png",))
+        else:
+            _link_or_copy(Path(policy), out / policy_rel)
+    elif kind == "teacher":
         if (run_dir / STATE_FILES["teacher"][0]).exists():
             _copy_tree(run_dir / "latest", out / run_rel / "latest")
             if (run_dir / "log.jsonl").exists():
                 _link_or_copy(run_dir / "log.jsonl", out / run_rel / "log.jsonl")
             resume = True
-        teacher_dir = None
     else:
         if (run_dir / STATE_FILES["distill"][0]).exists():
             import torch
@@ -147,8 +159,9 @@ def stage(repo: Path, kind: str, run_dir: Path, config: str | None = None, teach
             raise FileNotFoundError(f"config {config}: neither in the staged code ({code}) nor a file here")
         _link_or_copy(Path(config), out / "configs" / Path(config).name)
         config = f"configs/{Path(config).name}"
-    images = uses_images(repo, kind, out / config if config else None, teacher_dir)
-    _link_or_copy(npz or data_npz(repo, images), out / DATA_NPZ)
+    images = uses_images(kind, out / config if config else None, teacher_dir, out / policy_rel if policy_rel else None)
+    if kind != "eval":  # an evaluation simulates; it reads no data
+        _link_or_copy(npz or data_npz(repo, images), out / DATA_NPZ)
     wheels = []
     if job_fields.get("eval_seeds", "val"):
         for w in find_wheels(wheels_dir or repo / ".gpu" / "wheels", EVAL_WHEELS + (IMAGE_WHEELS if images else ())):
@@ -157,7 +170,7 @@ def stage(repo: Path, kind: str, run_dir: Path, config: str | None = None, teach
     info = {"code_commit": commit, "local_run_dir": str(run_dir), "staged_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
             "images": images}
     job = GpuJob(kind=kind, run_dir=run_rel, config=config, teacher=teacher if kind == "distill" else None,
-                 resume=resume, wheels=tuple(wheels), info=info, **job_fields)
+                 policy=policy_rel, resume=resume, wheels=tuple(wheels), info=info, **job_fields)
     job.write(out)
     files = sorted(p for p in out.rglob("*") if p.is_file())
     manifest = {"job": json.loads((out / "job.json").read_text()),
@@ -173,6 +186,7 @@ def stage(repo: Path, kind: str, run_dir: Path, config: str | None = None, teach
     try:
         check_fits(travel, limits)
     except LimitError as e:
+        shutil.rmtree(out)  # a stage that does not fit must not be carried by mistake
         biggest = sorted(manifest["files"].items(), key=lambda kv: -kv[1]["bytes"])[:4]
         raise LimitError("this stage plus the working tree", e.value, e.limit, "largest staged: " + ", ".join(
             f"{k} {v['bytes'] / 2**20:.1f} MiB" for k, v in biggest)) from None
