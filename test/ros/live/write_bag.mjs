@@ -5,7 +5,10 @@ import { readFileSync } from 'node:fs';
 import { BagWriter } from '../../../dist/src/bag/bagWriter.js';
 
 const [outDir, linesPath] = process.argv.slice(2);
-const records = readFileSync(linesPath, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
+const records = readFileSync(linesPath, 'utf8')
+  .split('\n')
+  .filter((l) => l !== '')
+  .map((l) => JSON.parse(l));
 records.sort((a, b) => (BigInt(a.logTimeNs) < BigInt(b.logTimeNs) ? -1 : BigInt(a.logTimeNs) > BigInt(b.logTimeNs) ? 1 : 0));
 const bag = await BagWriter.create(outDir);
 const added = new Set();
