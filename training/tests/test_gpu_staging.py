@@ -74,6 +74,16 @@ def test_hide_leaves_links_that_read_the_same_and_restore_puts_the_files_back(re
     assert restore(repo)["restored"] == []  # twice is harmless
 
 
+def test_an_untracked_file_under_models_is_hidden_too_and_comes_back(repo):
+    (repo / "models" / "new.card.json").write_bytes(b"{}" * 1000)  # untracked, not ignored: it would travel
+    assert "models/new.card.json" in hide(repo)
+    assert next(i for i in travel_set(repo) if i.path == "models/new.card.json").is_link
+    out = restore(repo)
+    assert "models/new.card.json" in out["restored"] and out["differs_from_index"] == []
+    assert (repo / "models" / "new.card.json").read_bytes() == b"{}" * 1000
+    assert sh(repo, "status", "--porcelain") == "?? models/new.card.json\n"
+
+
 def test_hide_refuses_a_modified_models_folder(repo):
     (repo / "models" / "a.bin").write_bytes(b"changed")
     with pytest.raises(RuntimeError, match="not clean"):

@@ -125,24 +125,31 @@ def _journal(repo: Path) -> Path:
 
 def hidden_paths(repo: Path) -> list[str]:
     j = _journal(repo)
-    return json.loads(j.read_text())["paths"] if j.exists() else []
+    if not j.exists():
+        return []
+    d = json.loads(j.read_text())
+    return d["paths"] + d.get("untracked", [])
 
 
 def hide(repo: Path, prefixes: tuple[str, ...] = HIDE_DEFAULT) -> list[str]:
-    """Replace every tracked file under `prefixes` by a link to its hidden copy; returns the paths hidden."""
+    """Replace every tracked file under `prefixes` by a link to its hidden copy (untracked, not ignored files there
+    too: they would travel as well); returns the paths hidden."""
     repo = repo.resolve()
     if hidden_paths(repo):
         raise RuntimeError(f"{_journal(repo)} exists: files are already hidden; run `gpu.py restore` first")
-    dirty = git(repo, "status", "--porcelain", "-z", "--", *prefixes).split(b"\0")
+    dirty = git(repo, "status", "--porcelain", "-z", "--untracked-files=no", "--", *prefixes).split(b"\0")
     dirty = [d.decode() for d in dirty if d]
     if dirty:
         raise RuntimeError(f"refusing to hide {', '.join(prefixes)}: not clean against the index/HEAD "
                            f"({len(dirty)} entries, first: {dirty[:3]}); commit or move them first")
     paths = [p.decode() for p in git(repo, "ls-files", "-z", "--", *prefixes).split(b"\0") if p]
+    untracked = [p.decode() for p in git(repo, "ls-files", "-z", "--others", "--exclude-standard", "--",
+                                          *prefixes).split(b"\0") if p]
     state = _state_dir(repo)
     (state / "hidden").mkdir(parents=True, exist_ok=True)
-    _journal(repo).write_text(json.dumps({"prefixes": list(prefixes), "paths": paths}, indent=1) + "\n")
-    for p in paths:
+    _journal(repo).write_text(json.dumps({"prefixes": list(prefixes), "paths": paths, "untracked": untracked},
+                                         indent=1) + "\n")
+    for p in paths + untracked:
         src, dst = repo / p, state / "hidden" / p
         if src.is_symlink():  # a tracked link: it travels as a link anyway
             continue
@@ -151,16 +158,17 @@ def hide(repo: Path, prefixes: tuple[str, ...] = HIDE_DEFAULT) -> list[str]:
         os.symlink(dst, src)
     if paths:
         git(repo, "update-index", "--skip-worktree", "-z", "--stdin", input_bytes=b"\0".join(p.encode() for p in paths))
-    return paths
+    return paths + untracked
 
 
 def restore(repo: Path) -> dict[str, list[str]]:
     """Undo `hide`: files back in place, skip-worktree cleared, contents checked against the index."""
     repo = repo.resolve()
-    paths = hidden_paths(repo)
+    everything = hidden_paths(repo)
+    paths = json.loads(_journal(repo).read_text())["paths"] if everything else []  # tracked ones
     state = _state_dir(repo)
     out: dict[str, list[str]] = {"restored": [], "replaced_while_hidden": [], "differs_from_index": []}
-    for p in paths:
+    for p in everything:
         here, hidden = repo / p, state / "hidden" / p
         if not hidden.exists():
             continue  # restored before, or never moved
