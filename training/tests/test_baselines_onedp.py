@@ -179,3 +179,24 @@ def test_export_parity_and_metadata(variant, teacher, data, tmp_path):
     assert err <= 1e-4, err
     changed = not np.allclose(onnx_predict(out, state, noise + 1.0), a_onnx)
     assert changed == (variant == "S")  # OneDP-D keeps the noise input but does not depend on it
+
+
+def test_cli_distill_method_onedp(teacher, tmp_path, capsys):
+    """`oneflow-train distill --method onedp` end to end (tiny teacher, 1 step, the real data split); OneFlow-only
+    flags are refused with exit 2."""
+    import json
+
+    from oneflow_train import cli
+
+    tdir = save_checkpoint(tmp_path / "teacher", teacher)
+    config = tmp_path / "onedp.json"
+    config.write_text(json.dumps({"name": "tiny_onedp", "epochs": 1, "batch_size": 4, "max_batches_per_epoch": 1,
+                                  "val_samples": 4}))
+    out = tmp_path / "run"
+    rc = cli.main(["distill", "--method", "onedp", "--teacher", str(tdir), "--config", str(config), "--out", str(out),
+                   "--set", "variant=D", "--threads", "1"])
+    assert rc == 0 and "OneDP-D, 1/1 steps" in capsys.readouterr().out
+    assert read_config(out / "final")["distill"]["variant"] == "D"
+    rc = cli.main(["distill", "--method", "onedp", "--teacher", str(tdir), "--config", str(config), "--out", str(out),
+                   "--ablations", "x.json"])
+    assert rc == 2 and "OneFlow-only" in capsys.readouterr().err
