@@ -245,6 +245,8 @@ def test_resume_round_trip_through_stage_parts_and_join_equals_one_unbroken_run(
         manifest = stage(repo, "teacher", here / "runs" / "tiny", **kw)
         assert manifest["job"]["resume"] is (segment_no == 2)
         _segment(repo / ".gpu" / "stage", tmp_path / f"out{segment_no}")
+        if segment_no == 2:  # the segment worked on copies: the local run directory changes only by join
+            assert [json.loads(x)["step"] for x in (here / "runs/tiny/log.jsonl").read_text().splitlines()] == [1, 2]
         res = join([tmp_path / f"out{segment_no}"], here)
         assert res["missing"] == {} and res["extracted"]["state"] == ["runs/tiny/latest/train_state.pt"]
         assert "runs/tiny/segment.json" in res["extracted"]["result"]
@@ -276,3 +278,37 @@ def test_an_eval_job_stages_the_policy_and_wheels_and_evaluates_on_the_cpu(repo,
     result = json.loads((tmp_path / "back" / "runs" / "eval_tiny" / "eval_tiny_onestep_100000-100002.json").read_text())
     assert result["n_episodes"] == 2 and 0.0 <= result["mean_score"] <= 1.0
     assert "state" not in res["extracted"]
+
+
+def test_a_state_too_large_for_one_call_goes_over_two_and_is_received_checked(repo, tmp_path):
+    from gpu_inbox import SECOND_STAGE, receive_state
+
+    run = tmp_path / "runs" / "big"
+    (run / "latest").mkdir(parents=True)
+    state = np.random.default_rng(3).bytes(3 * MIB)
+    (run / "latest" / "train_state.pt").write_bytes(state)  # stands in for an 80 MB train_state.pt
+    (run / "latest" / "model.safetensors").write_bytes(b"w" * 1000)
+    npz = tmp_path / "data.npz"
+    npz.write_bytes(b"n" * 1000)
+    kw = dict(config="training/configs/tiny.json", npz=npz, eval_seeds=None)
+    one = stage(repo, "teacher", run, **kw)
+    whole = sum(i.size_bytes for i in as_if_hidden(travel_set(repo, (".gpu/stage",)), ("models",)))
+    limits = DeviceLimits(travel_bytes=whole - MIB, manifest_reserve_bytes=4096, split_margin_bytes=0)  # 2 of 3 MiB
+    with pytest.raises(LimitError, match="--calls 2"):
+        stage(repo, "teacher", run, limits=limits, **kw)
+    two = stage(repo, "teacher", run, limits=limits, calls=2, **kw)
+    assert one["calls"] == 1 and two["calls"] == 2 and two["job"]["resume"] is True
+    st, second = repo / ".gpu" / "stage", repo / ".gpu" / SECOND_STAGE
+    assert not (st / "runs/big/latest/train_state.pt").exists()
+    for carried in (".gpu/stage", f".gpu/{SECOND_STAGE}"):  # each call fits on its own
+        assert sum(i.size_bytes for i in as_if_hidden(travel_set(repo, (carried,)), ("models",))) <= limits.travel_bytes
+    shutil.move(second, tmp_path / "cold")  # the machine went cold: call 2's inbox is not there
+    with pytest.raises(RuntimeError, match="went cold"):
+        receive_state(st)
+    shutil.move(tmp_path / "cold", second)
+    assert receive_state(st) == ["runs/big/latest/train_state.pt"]
+    assert (st / "runs/big/latest/train_state.pt").read_bytes() == state
+    victim = next((second / "inbox").glob("statein.tar.*"))
+    victim.write_bytes(victim.read_bytes()[:-1])
+    with pytest.raises(PartError, match=victim.name):
+        receive_state(st)

@@ -63,10 +63,16 @@ def cmd_stage(a) -> int:
     if a.eval_arg:
         fields["eval_args"] = tuple(a.eval_arg)
     run_dir = Path(a.run_dir or f"runs/eval_{Path(a.policy or 'x').stem}")
-    stage(_repo(), a.kind, run_dir, config=a.config, teacher=a.teacher, policy=a.policy, code=a.code,
-          npz=Path(a.npz) if a.npz else None, **fields)
-    print("next: gpu.py hide; then the run tool with carry [\".gpu/stage\"], timeout_s 600, command:\n"
-          "  cd .gpu/stage && python3 gpu/gpu.py segment --out \"$OUT\"\nthen: gpu.py restore; gpu.py join <files_at>")
+    m = stage(_repo(), a.kind, run_dir, config=a.config, teacher=a.teacher, policy=a.policy, code=a.code,
+              npz=Path(a.npz) if a.npz else None, calls=a.calls, **fields)
+    seg = "cd .gpu/stage && python3 gpu/gpu.py segment --out \"$OUT\""
+    if m["calls"] == 2:
+        print("next: gpu.py hide; then two run calls, the second within 30 s of the first:\n"
+              "  carry [\".gpu/stage\"], command: ls -l .gpu/stage/inbox\n"
+              f"  carry [\".gpu/stage-2\"], timeout_s 600, command: {seg}\nthen: gpu.py restore; gpu.py join <files_at>")
+    else:
+        print(f"next: gpu.py hide; then the run tool with carry [\".gpu/stage\"], timeout_s 600, command:\n  {seg}\n"
+              "then: gpu.py restore; gpu.py join <files_at>")
     return 0
 
 
@@ -134,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--stop-after-steps", type=int, default=None)
     s.add_argument("--episodes", default=None)
     s.add_argument("--train-arg", action="append", default=[], help="one more training argument (repeatable)")
+    s.add_argument("--calls", type=int, default=1, choices=(1, 2),
+                   help="2: a state too large for one call goes over two calls to the warm machine")
     for name in ("hide", "restore"):
         s = sub.add_parser(name, help=f"{name} models/ for a device call")
         s.add_argument("--hide", action="append", default=None, help="folders to hide (default models)")

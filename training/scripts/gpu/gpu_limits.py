@@ -18,6 +18,7 @@ class DeviceLimits:
     return_total_bytes: int = 64 * MIB  # all files back from $OUT per call, together
     part_bytes: int = 15 * MIB  # our part size: 4 parts + manifest + log stay under return_total_bytes
     manifest_reserve_bytes: int = 64 * 1024  # room kept in each batch for MANIFEST.json
+    split_margin_bytes: int = 1 * MIB  # a state split over two calls leaves this free in each (the tree may grow)
     call_s: float = 600.0  # one command's run (timeout_s at most)
     warm_after_call_s: float = 30.0  # a follow-up call within this finds the same machine (and .gpu/outbox on it)
 

@@ -127,7 +127,7 @@ def join(sources: list[Path], dest: Path) -> dict:
     if not manifests:
         raise FileNotFoundError(f"no {MANIFEST} in {[str(s) for s in sources]}")
     manifest = json.loads(manifests[0].read_text())
-    found = {p.name: p for s in sources for p in s.iterdir() if p.name != MANIFEST}
+    found = {p.name: p for s in sources if s.is_dir() for p in s.iterdir() if p.name != MANIFEST}
     result: dict = {"extracted": {}, "missing": {}}
     for b in manifest["bundles"]:
         absent = [p["name"] for p in b["parts"] if p["name"] not in found]

@@ -22,6 +22,7 @@ import sys
 import time
 from pathlib import Path
 
+from gpu_inbox import receive_state
 from gpu_job import STATE_FILES, GpuJob, checkpoint_to_evaluate, eval_argv, plan_budget, train_argv
 from gpu_limits import LIMITS, DeviceLimits
 from gpu_parts import Bundle, pack, send, sha256_file
@@ -110,6 +111,9 @@ def segment(stage: Path, out_dir: Path, outbox: Path, limits: DeviceLimits = LIM
     report: dict = {"job": job.kind, "run_dir": job.run_dir, "steps": [],
                     "probe": probe() if job.device.startswith("cuda") else {"device": job.device}}
     print(json.dumps(report["probe"]), flush=True)
+    received = receive_state(stage)  # a state staged over two calls (gpu_inbox.py)
+    if received:
+        print(f"== received {', '.join(received)} (sha256 checked)", flush=True)
     budget = plan_budget(job, time.monotonic() - t0)
     if job.kind != "eval":
         argv = [sys.executable, "-m", "oneflow_train", *train_argv(job, budget.train_s)]

@@ -12,7 +12,8 @@ Layout (the runner's working directory on the device):
     wheels/                                      what the device lacks for evaluation (pymunk, cffi, pycparser,
                                                  shapely; pygame for image policies): `gpu.py wheels` downloads them
     job.json, STAGE.json                         the job (gpu_job.GpuJob) and every staged file with size and sha256
-The stage is refused when the whole call (the working tree with models/ hidden, plus the stage) would exceed 64 MiB.
+The stage is refused when the whole call (the working tree with models/ hidden, plus the stage) would exceed 64 MiB;
+with calls=2 a state too large for one call goes over two (gpu_inbox.py) when that fits.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ import tarfile
 import time
 from pathlib import Path
 
+from gpu_inbox import INBOX, SECOND_STAGE, split_state
 from gpu_job import DATA_NPZ, STATE_FILES, GpuJob
 from gpu_limits import LIMITS, DeviceLimits, LimitError, fmt_bytes
 from gpu_parts import sha256_file
@@ -55,21 +57,27 @@ def _copy_code(repo: Path, stage: Path, code: str) -> str:
     return git(repo, "rev-parse", "HEAD").decode().strip() + "+worktree"
 
 
-def _link_or_copy(src: Path, dst: Path) -> None:
+def _link_or_copy(src: Path, dst: Path, copy: bool = False) -> None:
+    """Hard-link an input the segment only reads (data, wheels, teacher); copy what it may change (copy=True: the
+    run directory's state and logs, which a CPU rehearsal would otherwise append to in the local run directory)."""
     dst.parent.mkdir(parents=True, exist_ok=True)
+    if copy:
+        shutil.copy2(src, dst)
+        return
     try:
         os.link(src, dst)
     except OSError:
         shutil.copy2(src, dst)
 
 
-def _copy_tree(src: Path, dst: Path, skip_dirs: tuple[str, ...] = (), skip_suffixes: tuple[str, ...] = ()) -> None:
+def _copy_tree(src: Path, dst: Path, skip_dirs: tuple[str, ...] = (), skip_suffixes: tuple[str, ...] = (),
+               copy: bool = False) -> None:
     for dirpath, dirs, files in os.walk(src):
         dirs[:] = [d for d in dirs if not (Path(dirpath) == src and d in skip_dirs)]
         for f in files:
             if not f.endswith(skip_suffixes):
                 s = Path(dirpath, f)
-                _link_or_copy(s, dst / s.relative_to(src))
+                _link_or_copy(s, dst / s.relative_to(src), copy)
 
 
 def data_npz(repo: Path, images: bool) -> Path:
@@ -111,14 +119,15 @@ def _rel_inside(path: str, what: str) -> str:
 
 def stage(repo: Path, kind: str, run_dir: Path, config: str | None = None, teacher: str | None = None,
           policy: str | None = None, out: Path | None = None, code: str = "head", npz: Path | None = None, wheels_dir: Path | None = None,
-          limits: DeviceLimits = LIMITS, hide: tuple[str, ...] = HIDE_DEFAULT, **job_fields) -> dict:
+          limits: DeviceLimits = LIMITS, hide: tuple[str, ...] = HIDE_DEFAULT, calls: int = 1, **job_fields) -> dict:
     """Build the stage for one segment; returns STAGE.json's content. Raises LimitError when the call won't fit."""
     repo = repo.resolve()
     out = (out or repo / ".gpu" / "stage").resolve()
     if out == repo or repo not in out.parents:
         raise ValueError(f"stage folder {out} must be inside {repo} (it travels as a carried path)")
-    if out.exists():
-        shutil.rmtree(out)
+    for old in (out, out.parent / SECOND_STAGE):
+        if old.exists():
+            shutil.rmtree(old)
     out.mkdir(parents=True)
     commit = _copy_code(repo, out, code)
     _copy_tree(SCRIPTS_DIR, out / "gpu", skip_dirs=("__pycache__",), skip_suffixes=(".pyc",))
@@ -135,10 +144,10 @@ def stage(repo: Path, kind: str, run_dir: Path, config: str | None = None, teach
         else:
             _link_or_copy(Path(policy), out / policy_rel)
     elif kind == "teacher":
-        if (run_dir / STATE_FILES["teacher"][0]).exists():
-            _copy_tree(run_dir / "latest", out / run_rel / "latest")
+        if (run_dir / STATE_FILES["teacher"][0]).exists():  # train_state.pt holds the EMA too: latest/'s
+            _link_or_copy(run_dir / STATE_FILES["teacher"][0], out / run_rel / STATE_FILES["teacher"][0], copy=True)
             if (run_dir / "log.jsonl").exists():
-                _link_or_copy(run_dir / "log.jsonl", out / run_rel / "log.jsonl")
+                _link_or_copy(run_dir / "log.jsonl", out / run_rel / "log.jsonl", copy=True)
             resume = True
     else:
         if (run_dir / STATE_FILES["distill"][0]).exists():
@@ -146,7 +155,7 @@ def stage(repo: Path, kind: str, run_dir: Path, config: str | None = None, teach
 
             saved = torch.load(run_dir / "resume.pt", map_location="cpu", weights_only=True)
             teacher = saved["teacher_dir"]
-            _copy_tree(run_dir, out / run_rel, skip_dirs=("checkpoints", "final"), skip_suffixes=(".png",))
+            _copy_tree(run_dir, out / run_rel, skip_dirs=("checkpoints", "final"), skip_suffixes=(".png",), copy=True)
             resume = True
         if not teacher:
             raise ValueError("a fresh distill job needs --teacher (a checkpoint directory)")
@@ -183,11 +192,25 @@ def stage(repo: Path, kind: str, run_dir: Path, config: str | None = None, teach
     print(f"staged {carry}: {fmt_bytes(stage_bytes)} ({len(files) + 1} files); the rest of the tree with "
           f"{', '.join(hide)} hidden: {fmt_bytes(tree_bytes)}; together {fmt_bytes(stage_bytes + tree_bytes)} of "
           f"{fmt_bytes(limits.travel_bytes)}")
+    state = [f"{run_rel}/{f}" for f in STATE_FILES[kind] if (out / run_rel / f).exists()]
+    total = stage_bytes + tree_bytes
     try:
-        check_fits(travel, limits)
+        if total > limits.travel_bytes and calls == 2 and state:
+            state_bytes = sum((out / f).stat().st_size for f in state)
+            room = limits.travel_bytes - tree_bytes - limits.manifest_reserve_bytes - limits.split_margin_bytes
+            split_state(out, state, room - (stage_bytes - state_bytes), room)
+            check_fits(as_if_hidden(travel_set(repo, (carry,)), hide), limits)
+            check_fits(as_if_hidden(travel_set(repo, (str(out.parent.relative_to(repo) / SECOND_STAGE),)), hide), limits)
+            print(f"the state ({fmt_bytes(state_bytes)}) goes over two calls: .gpu/stage carries part 1, "
+                  f".gpu/{SECOND_STAGE} the rest")
+        else:
+            check_fits(travel, limits)
     except LimitError as e:
         shutil.rmtree(out)  # a stage that does not fit must not be carried by mistake
+        shutil.rmtree(out.parent / SECOND_STAGE, ignore_errors=True)
         biggest = sorted(manifest["files"].items(), key=lambda kv: -kv[1]["bytes"])[:4]
         raise LimitError("this stage plus the working tree", e.value, e.limit, "largest staged: " + ", ".join(
-            f"{k} {v['bytes'] / 2**20:.1f} MiB" for k, v in biggest)) from None
+            f"{k} {v['bytes'] / 2**20:.1f} MiB" for k, v in biggest) + ("" if calls == 2 else
+                                                                         "; a state may go over two calls: --calls 2")) from None
+    manifest["calls"] = 2 if (out / INBOX).exists() else 1
     return manifest
