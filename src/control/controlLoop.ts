@@ -92,7 +92,7 @@ export class ControlLoop {
     const executing = this.#plan !== null && dropDue(this.#plan, cutoff).rows > 0;
     const inferNow = !dp || this.watchdog.state !== 'RUNNING' || !executing || this.#ticksSinceInference >= this.#ticksPerChunk;
     let outcome: TickOutcome = 'ok';
-    let detail = '';
+    let detail: string; // every branch below sets it
     let fresh: TimedChunk | null = null;
     let inferenceSec: number | null = null;
     let observationNs: bigint | null = null;
