@@ -248,3 +248,21 @@ def test_partial_wide_run_shows_its_seed_count_and_no_wide_mean(fixture):
     assert cells[5].startswith("0.500 ± 0.000") and cells[6] == "not evaluated"
     assert cells[8].endswith("(100 seeds)")
     assert any("ddim: no complete `wide` evaluation" in n for n in table["notes"])
+
+
+def test_a_test_only_run_fills_the_row_until_its_wide_run_lands(fixture):
+    results, reports, benches, teacher_wide, _ = fixture
+    spec = parse_spec({**SPEC, "rows": [*SPEC["rows"][:3], {**SPEC["rows"][3], "test": ["cp_test.json"]}]})
+    cp_test = {s: 0.25 for s in SEED_SETS["test"]}
+    table = build_table(spec, {**results, "cp_test.json": result("ckpt/cp", cp_test)}, reports, benches)
+    assert table["skipped"] == []
+    cp = next(r for r in table["rows"] if r["id"] == "cp")
+    assert set(cp["sets"]) == {"test"} and cp["sets"]["test"]["files"] == ["cp_test.json"]
+    assert cp["paired_wide"]["n_common"] == 50
+    assert cp["paired_wide"]["mean_diff"] == pytest.approx(0.25 - np.mean([teacher_wide[k] for k in SEED_SETS["test"]]))
+    # once the wide run is there, it wins
+    wide = result("ckpt/cp", {s: 0.5 for s in SEED_SETS["wide"]})
+    table = build_table(spec, {**results, "cp_test.json": result("ckpt/cp", cp_test), "cp_wide.json": wide}, reports,
+                        benches)
+    cp = next(r for r in table["rows"] if r["id"] == "cp")
+    assert cp["sets"]["test"]["mean_score"] == 0.5 and cp["paired_wide"]["n_common"] == 500

@@ -79,7 +79,7 @@ def run(args) -> int:
     from ..table1.row_spec import load_spec
 
     spec = load_spec(args.rows)
-    result_paths = [p for r in spec.rows for p in (*r.val, *r.wide)]
+    result_paths = [p for r in spec.rows for p in (*r.val, *r.wide, *r.test)]
     if args.rerun_evals:
         rerun_evals(spec, args.eval_arg)
     results = _read_json(result_paths)

@@ -66,9 +66,10 @@ def build_row(row: RowSpec, spec: TableSpec, results: Mapping[str, dict], report
               benches: Mapping[str, dict], reference_wide: dict | None) -> tuple[dict, list[str]]:
     """One row of the table and the notes it raises."""
     notes: list[str] = []
-    wide = one_result(row.wide, results)
+    files = test_side(row, results)
+    wide = one_result(files, results)
     sets = {k: v for k, v in set_summaries(scored_episodes(wide)).items() if k in ("test", "wide")}
-    sets = {k: {**{f: v[f] for f in SET_FIELDS}, "files": list(row.wide)} for k, v in sets.items()}
+    sets = {k: {**{f: v[f] for f in SET_FIELDS}, "files": list(files)} for k, v in sets.items()}
     if row.val and all(p in results for p in row.val):
         val = set_summaries(scored_episodes(one_result(row.val, results))).get("val")
         if val is not None:
@@ -76,7 +77,7 @@ def build_row(row: RowSpec, spec: TableSpec, results: Mapping[str, dict], report
     for name in SETS:
         if name not in sets:
             notes.append(f"{row.id}: no complete `{name}` evaluation ({SEED_SETS[name].start}–"
-                         f"{SEED_SETS[name].stop - 1}) in {list(row.val if name == 'val' else row.wide)}")
+                         f"{SEED_SETS[name].stop - 1}) in {list(row.val if name == 'val' else files)}")
     report = reports.get(row.onnx) if row.onnx else None
     meta = (report or {}).get("policy") or {}
     out = {"id": row.id, "label": row.label, "onnx": row.onnx, "method": meta.get("method"),
@@ -122,20 +123,27 @@ def build_row(row: RowSpec, spec: TableSpec, results: Mapping[str, dict], report
     return out, notes
 
 
+def test_side(row: RowSpec, results: Mapping[str, dict]) -> tuple[str, ...]:
+    """The files of the row's test-side evaluation: `wide` when all are loaded, else `test` (a DP-50-only run)."""
+    if row.test and any(p not in results for p in row.wide) and all(p in results for p in row.test):
+        return row.test
+    return row.wide
+
+
 def missing_files(row: RowSpec, results: Mapping[str, dict]) -> list[str]:
-    """The row's `wide` result files that are not loaded: without them the row is skipped."""
-    return [p for p in row.wide if p not in results]
+    """The test-side result files that are not loaded: without them the row is skipped."""
+    return [p for p in test_side(row, results) if p not in results]
 
 
 def per_seed_differences(spec: TableSpec, results: Mapping[str, dict]) -> dict[str, dict[str, float]]:
     """{row id: {seed: score_row − score_reference}} on the common `wide` seeds, for every row but the reference."""
     by_id = {r.id: r for r in spec.rows}
-    ref = _wide_scores(one_result(by_id[spec.reference].wide, results))
+    ref = _wide_scores(one_result(test_side(by_id[spec.reference], results), results))
     out = {}
     for r in spec.rows:
         if r.id == spec.reference or missing_files(r, results):
             continue
-        scores = _wide_scores(one_result(r.wide, results))
+        scores = _wide_scores(one_result(test_side(r, results), results))
         out[r.id] = {s: float(scores[s]) - float(ref[s]) for s in sorted(set(ref) & set(scores), key=int)}
     return out
 
@@ -147,7 +155,7 @@ def build_table(spec: TableSpec, results: Mapping[str, dict], reports: Mapping[s
     notes: list[str] = []
     by_id = {r.id: r for r in spec.rows}
     ref_row = by_id[spec.reference]
-    reference_wide = None if missing_files(ref_row, results) else one_result(ref_row.wide, results)
+    reference_wide = None if missing_files(ref_row, results) else one_result(test_side(ref_row, results), results)
     if reference_wide is None:
         notes.append(f"reference {spec.reference}: {missing_files(ref_row, results)} missing, no paired differences")
     rows, skipped = [], []

@@ -79,7 +79,7 @@ def paired_figure(table: dict, diffs: dict[str, dict[str, float]], out: Path) ->
                      fontsize=9)
         ax.set_ylabel("score difference")
         ax.grid(True, axis="y", alpha=0.3)
-    axes[-1, 0].set_xlabel("wide-test seeds (100000–100499), sorted by difference")
+    axes[-1, 0].set_xlabel("common test-side seeds (wide: 100000–100499; test: its first 50), sorted by difference")
     fig.tight_layout()
     fig.savefig(out, dpi=110)
     plt.close(fig)

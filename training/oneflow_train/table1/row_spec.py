@@ -2,8 +2,8 @@
 
 A row names the files that make it: the ONNX file (FLOPs, network calls, provenance via `oneflow inspect --json`;
 latency from the bench JSONs by this path), the result JSONs of its `val` and `wide` evaluations (each a list: chunk
-files of one evaluation are merged as `oneflow-train merge` does; `test` is read from the `wide` episodes), and the key
-of the paper's row beside it. Adding a method = adding a row; a row whose files are missing is skipped with a note.
+files of one evaluation are merged as `oneflow-train merge` does; `test` is read from the `wide` episodes, or from the
+optional `test` files while the `wide` ones are missing), and the key of the paper's row beside it. Adding a method = adding a row; a row whose files are missing is skipped with a note.
 """
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ class RowSpec:
     onnx: str | None  # the shipped ONNX file; None for a policy that has none
     val: tuple[str, ...]  # result JSON chunks of the `val` evaluation (may be empty)
     wide: tuple[str, ...]  # result JSON chunks of the `wide` evaluation (holds `test` too)
+    test: tuple[str, ...]  # a DP-50-only evaluation, used while the `wide` files are missing (may be empty)
     paper: str | None  # key into TableSpec.paper
     note: str
 
@@ -72,6 +73,7 @@ def parse_spec(raw: dict, where: str = "table1_rows.json") -> TableSpec:
             raise ValueError(f"{at} ({r['id']}): 'wide' needs at least one result file")
         rows.append(RowSpec(id=str(r["id"]), label=str(r["label"]), onnx=r.get("onnx"),
                             val=_strings(r.get("val", []), f"{at}.val"), wide=_strings(r["wide"], f"{at}.wide"),
+                            test=_strings(r.get("test", []), f"{at}.test"),
                             paper=r.get("paper"), note=str(r.get("note", ""))))
     ids = [r.id for r in rows]
     if dupes := sorted({i for i in ids if ids.count(i) > 1}):
