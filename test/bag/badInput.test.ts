@@ -224,3 +224,32 @@ test('a payload that starts with the zstd frame magic is refused as compressed e
   const bag = await BagReader.open(dir);
   await assert.rejects(drain(bag), /sniff_0\.mcap: the message on \/g at 5\.000000000 s is zstd-compressed \(rosbag2 per-message compression\), not CDR/);
 });
+
+test('a truncated file whose chunks are out of log-time order is recovered in log-time order', async () => {
+  const { McapWriter } = await import('@mcap/core');
+  const { open } = await import('node:fs/promises');
+  const path = join(tempDir(), 'unordered.mcap');
+  const fh = await open(path, 'w');
+  let pos = 0n;
+  const w = new McapWriter({
+    writable: { write: async (b: Uint8Array) => { await fh.write(b); pos += BigInt(b.byteLength); }, position: () => pos },
+    chunkSize: 64, // a chunk per message or two
+  });
+  await w.start({ profile: 'ros2', library: 'test' });
+  const schemaId = await w.registerSchema({ name: 'acme_msgs/msg/Grip', encoding: 'ros2msg', data: new TextEncoder().encode('float64 width\n') });
+  const channelId = await w.registerChannel({ topic: '/g', messageEncoding: 'cdr', schemaId, metadata: new Map() });
+  const times = [5n, 3n, 9n, 1n, 7n, 2n, 8n, 4n, 6n, 10n, 11n, 12n];
+  for (const [i, t] of times.entries()) await w.addMessage({ channelId, sequence: i, logTime: t * 1_000_000_000n, publishTime: 0n, data: Uint8Array.of(0, 1, 0, 0, i) });
+  await w.end();
+  await fh.close();
+  const whole = readFileSync(path);
+  writeFileSync(path, whole.subarray(0, whole.length - 300)); // footer and summary gone: recovery
+  const bag = await BagReader.open(path);
+  assert.equal(bag.problems[0]?.kind, 'truncated');
+  const got: bigint[] = [];
+  for await (const m of bag.messages()) got.push(m.logTimeNs / 1_000_000_000n);
+  assert.ok(got.length >= 8, `recovered ${got.length}`);
+  assert.deepEqual(got, [...got].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)), 'log-time order');
+  assert.equal(bag.messageCount, got.length);
+  await bag.close();
+});
