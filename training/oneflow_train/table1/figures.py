@@ -18,10 +18,11 @@ def coverage_latency_figure(table: dict, out: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, (ax_l, ax_f) = plt.subplots(1, 2, figsize=(12, 4.8))
-    unmeasured = []
+    unmeasured, no_wide = [], []
     for i, r in enumerate(table["rows"]):
         wide = r["sets"].get("wide")
         if wide is None:
+            no_wide.append(r["label"])
             continue
         color = f"C{i}"
         y, yerr = wide["mean_score"], wide["mean_score_se"]
@@ -48,6 +49,9 @@ def coverage_latency_figure(table: dict, out: Path) -> None:
     if unmeasured:
         ax_l.text(0.98, 0.98, "latency not measured:\n" + "\n".join(unmeasured), transform=ax_l.transAxes,
                   fontsize=7, va="top", ha="right")
+    if no_wide:
+        ax_f.text(0.98, 0.02, "no wide evaluation yet (not drawn):\n" + "\n".join(no_wide), transform=ax_f.transAxes,
+                  fontsize=7, va="bottom", ha="right")
     ax_f.set(xscale="log", xlabel="GFLOP per inference (oneflow inspect; paper: 'per trajectory')")
     for ax in (ax_l, ax_f):
         ax.grid(True, which="both", alpha=0.3)
