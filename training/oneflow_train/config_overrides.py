@@ -21,3 +21,17 @@ def apply_overrides(d: dict, overrides: list[str]) -> dict:
             target = target.setdefault(p, {})
         target[parts[-1]] = value
     return d
+
+
+def baseline_distill_config(args, method: str) -> tuple[dict, str]:
+    """For `oneflow-train distill --method <baseline>`: the --config file with --set applied, and the command line to
+    record. The OneFlow-only flags are refused (ValueError: one line, exit 2)."""
+    import shlex
+    import sys
+    from pathlib import Path
+
+    if args.resume or args.ablations or args.bench_trajectories:
+        raise ValueError(f"--method {method} takes --teacher, --config, --out (and --set, --threads, --device); "
+                         "--resume, --ablations and --bench-trajectories are OneFlow-only")
+    config = apply_overrides(json.loads(Path(args.config).read_text()), args.set)
+    return config, "oneflow-train distill " + " ".join(shlex.quote(a) for a in sys.argv[2:])

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import json
 import math
-import shlex
-import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -175,16 +173,12 @@ def distill_cp(teacher_dir: str | Path, cfg: CpDistillConfig, out_dir: str | Pat
 
 def run_cp(args) -> int:
     """The `distill --method cp` branch of commands/distill.py (same --teacher/--config/--out/--set/--threads)."""
-    from ..config_overrides import apply_overrides
+    from ..config_overrides import baseline_distill_config
 
-    if args.resume or args.ablations or args.bench_trajectories:
-        print("--method cp takes --teacher, --config, --out (and --set, --threads, --device); --resume, --ablations "
-              "and --bench-trajectories are OneFlow-only", file=sys.stderr)
-        return 2
+    config, command = baseline_distill_config(args, "cp")
     if args.threads:
         torch.set_num_threads(args.threads)
-    cfg = CpDistillConfig.from_dict(apply_overrides(json.loads(Path(args.config).read_text()), args.set))
-    command = "oneflow-train distill " + " ".join(shlex.quote(a) for a in sys.argv[2:])
+    cfg = CpDistillConfig.from_dict(config)
     summary = distill_cp(args.teacher, cfg, args.out, device=args.device, command=command)
     print(f"done: {summary['steps']}/{summary['planned_steps']} steps in {summary['wall_s']:.0f} s; final val "
           f"endpoint MSE {summary['epochs'][-1]['val_endpoint_mse']:.4f}; checkpoint {summary['final']}")

@@ -252,19 +252,12 @@ def distill_onedp(teacher_dir: str | Path, cfg: OneDPDistillConfig, out_dir: str
 
 def run_cli(args) -> int:
     """`oneflow-train distill --method onedp --teacher T --config C --out O [--set variant=D] [--threads N]`."""
-    import shlex
-    import sys
+    from ..config_overrides import baseline_distill_config
 
-    from ..config_overrides import apply_overrides
-
-    if args.resume or args.ablations or args.bench_trajectories:
-        print("--method onedp takes --teacher, --config, --out (and --set, --threads, --device); "
-              "--resume, --ablations and --bench-trajectories are OneFlow-only", file=sys.stderr)
-        return 2
+    config, command = baseline_distill_config(args, "onedp")
     if args.threads:
         torch.set_num_threads(args.threads)
-    cfg = OneDPDistillConfig.from_dict(apply_overrides(json.loads(Path(args.config).read_text()), args.set))
-    command = "oneflow-train distill " + " ".join(shlex.quote(a) for a in sys.argv[2:])
+    cfg = OneDPDistillConfig.from_dict(config)
     summary = distill_onedp(args.teacher, cfg, args.out, device=args.device, command=command)
     last = summary["epochs"][-1]
     print(f"done: OneDP-{cfg.variant}, {summary['steps']}/{summary['planned_steps']} steps in {summary['wall_s']:.0f} s"
