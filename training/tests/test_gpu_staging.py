@@ -183,7 +183,9 @@ def test_budget_keeps_reserves_for_evaluation_and_packing():
     with pytest.raises(LimitError, match="call_budget_s"):
         plan_budget(job, elapsed_s=400)
     argv = train_argv(GpuJob(kind="distill", run_dir="runs/s", resume=True), 300)
-    assert argv[:3] == ["distill", "--resume", "runs/s"] and "time_budget_s=300" in argv
+    assert argv[:3] == ["distill", "--resume", "runs/s"] and "time_budget_s=300" in argv and "val_workers=16" in argv
+    fresh = train_argv(GpuJob(kind="distill", run_dir="runs/s", config="c.json", teacher="models/t"), 300)
+    assert fresh[:7] == ["distill", "--teacher", "models/t", "--config", "c.json", "--out", "runs/s"]
     assert "--time-budget-s" in train_argv(job, 300)
 
 

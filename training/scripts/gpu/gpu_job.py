@@ -99,11 +99,11 @@ def train_argv(job: GpuJob, budget_s: float) -> list[str]:
             argv += ["--stop-after-steps", str(job.stop_after_steps)]
         if job.episodes:
             argv += ["--episodes", job.episodes]
-    elif job.resume:
-        argv = ["distill", "--resume", job.run_dir, "--device", job.device, "--set", f"time_budget_s={budget_s:.0f}"]
-    else:
-        argv = ["distill", "--teacher", job.teacher, "--config", job.config, "--out", job.run_dir,
-                "--device", job.device, "--set", f"time_budget_s={budget_s:.0f}"]
+    else:  # the snapshots' validation rollouts use the machine's cores too (val_workers is a run-control field)
+        run = ["--resume", job.run_dir] if job.resume else ["--teacher", job.teacher, "--config", job.config,
+                                                           "--out", job.run_dir]
+        argv = ["distill", *run, "--device", job.device, "--set", f"time_budget_s={budget_s:.0f}",
+                "--set", f"val_workers={job.eval_workers}"]
     return argv + list(job.train_args)
 
 
