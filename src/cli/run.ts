@@ -5,8 +5,9 @@
 //   raw subscriptions ─► node.onMessage        ROS timer every 1/control_rate_hz ─► TickScheduler (the one bench
 //                                              uses, src/node/tickScheduler.ts) ─► node.tick(scheduled time)
 //   SIGINT / SIGTERM ─► stop ticking, publish one hold (node.halt), nothing more; close the worker, destroy the
-//                       node, shut rcl down
-//                       (handlers stay installed until then: a second Ctrl-C — terminal + launch — is absorbed)
+//                       node, shut rcl down, then process.exit(0) at once
+//                       (handlers stay installed until the process is gone: a second Ctrl-C — terminal + launch —
+//                       is absorbed; docs/deploy.md §8)
 //   use_sim_time ─► ROS time from our own best-effort /clock subscription; no tick before the first /clock
 //
 // Parameters: rclnodejs 2.2.0 applies only the `/**` and bare-name keys of --params-file; launch_ros writes
@@ -62,10 +63,9 @@ export function scheduledTimeNs(info: RclTimerInfo | undefined, nowNs: bigint, t
   return t0Ns + (k < 0n ? 0n : k) * periodNs;
 }
 
-/** Signal source (process): handlers are added with `on` and removed once shutdown has finished. */
+/** Signal source (process): handlers are added with `on` and stay installed until the process exits. */
 export type SignalSource = {
   on(signal: 'SIGINT' | 'SIGTERM', handler: () => void): unknown;
-  removeListener(signal: string, handler: () => void): unknown;
 };
 
 /** What `runNode` needs from the outside world; tests pass fakes. */
@@ -77,6 +77,12 @@ export type RunDeps = {
   readonly makeLogger: (config: NodeConfig) => Logger & { flush?(): void };
   /** Where SIGINT/SIGTERM come from (process). */
   readonly signals: SignalSource;
+  /**
+   * Called with the exit code once shutdown has finished, the signal handlers still installed (main: process.exit).
+   * Node's natural exit would first close every handle — SIGINT/SIGTERM back to their default action — and then
+   * tear rcl / Fast DDS down for tens of ms, where a second Ctrl-C killed the process (exit -2). Tests leave it out.
+   */
+  readonly exit?: (code: number) => void;
   /** Bind address of the metrics server (default all interfaces). */
   readonly metricsHost?: string;
 };
@@ -198,7 +204,8 @@ function startTicking(o: {
   return { timer, driver };
 }
 
-/** SIGINT/SIGTERM (or stop()) run `shutdown` once; `done` resolves with exit code 0 after it. */
+/** SIGINT/SIGTERM (or stop()) run `shutdown` once; `done` resolves with exit code 0 after it, then deps.exit(0).
+ * The handlers are never removed: a signal after shutdown is absorbed as one during it. */
 function stopOnSignal(deps: RunDeps, logger: Logger & { flush?(): void }, shutdown: (reason: string) => Promise<void>): { done: Promise<number>; stop: (reason: string) => Promise<number> } {
   let stopping: Promise<number> | null = null;
   let resolveDone!: (code: number) => void;
@@ -218,9 +225,8 @@ function stopOnSignal(deps: RunDeps, logger: Logger & { flush?(): void }, shutdo
       logger.info({ reason }, 'shutting down');
       await shutdown(reason);
       logger.flush?.();
-      deps.signals.removeListener('SIGINT', onInt);
-      deps.signals.removeListener('SIGTERM', onTerm);
       resolveDone(0);
+      deps.exit?.(0);
       return 0;
     })();
     return stopping;
@@ -276,15 +282,12 @@ export async function main(argv: string[]): Promise<number> {
       makeLogger: (config) => pinoLogger(config.logLevel),
       parameterOverrides,
       signals: process,
+      // Stopped, everything closed: exit now, our handlers installed to the end (a late signal — the second Ctrl-C,
+      // launch's escalation — must not turn exit 0 into exit-by-signal). process.exit skips the event loop's
+      // handle teardown; pino flushes in its 'exit' hook.
+      exit: (code) => process.exit(code),
     });
-    const code = await running.done;
-    // Stopped, exiting: a late signal (the second Ctrl-C, launch's escalation) must not turn exit 0 into exit-by-signal.
-    const absorb = (): void => {};
-    process.on('SIGINT', absorb);
-    process.on('SIGTERM', absorb);
-    // Everything is closed; if a native handle still holds the event loop, do not outlive launch's SIGTERM grace.
-    setTimeout(() => process.exit(code), 2000).unref();
-    return code;
+    return await running.done;
   } catch (err) {
     if (err instanceof OneflowError) {
       process.stderr.write(`oneflow run: ${err.message}\n`);

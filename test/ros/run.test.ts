@@ -19,7 +19,7 @@ import { makeFakeRclnodejs } from './fakeRclnodejs.js';
 type Fake = ReturnType<typeof makeFakeRclnodejs>;
 
 /** The deps runNode gets from main(), on the fake (which is also its own "addon" for getParameterOverrides). */
-async function fakeDeps(fake: Fake, extra: { signals?: SignalEmitter; logger?: MemoryLogger; policy?: FakePolicy } = {}) {
+async function fakeDeps(fake: Fake, extra: { signals?: SignalEmitter; logger?: MemoryLogger; policy?: FakePolicy; exit?: (code: number) => void } = {}) {
   const rcl = fake as unknown as RclModule;
   return {
     rcl,
@@ -28,6 +28,7 @@ async function fakeDeps(fake: Fake, extra: { signals?: SignalEmitter; logger?: M
     makeLogger: () => extra.logger ?? new MemoryLogger(),
     signals: extra.signals ?? new SignalEmitter(),
     metricsHost: '127.0.0.1',
+    ...(extra.exit === undefined ? {} : { exit: extra.exit }),
   };
 }
 
@@ -37,6 +38,19 @@ class SignalEmitter extends EventEmitter {
   raise(signal: 'SIGINT' | 'SIGTERM'): void {
     if (this.listenerCount(signal) === 0) this.killedBy.push(signal);
     else this.emit(signal);
+  }
+}
+
+/**
+ * What the real process does at the end (measured on the live node, docs/deploy.md §8): exit(code) = process.exit,
+ * which keeps the signal handlers to the end; if nobody calls it, Node's natural exit closes every handle first —
+ * SIGINT/SIGTERM back to the default action — and then tears rcl / Fast DDS down while a signal can still arrive.
+ */
+class FakeProcess extends SignalEmitter {
+  readonly exits: { code: number; handled: string[] }[] = [];
+  exit(code: number): void {
+    const handled = (['SIGINT', 'SIGTERM'] as const).filter((s) => this.listenerCount(s) > 0);
+    this.exits.push({ code, handled });
   }
 }
 
@@ -135,7 +149,7 @@ test('runNode: parameters → node, subscriptions, a timer at the control period
   await flush();
   assert.equal(chunks.length, before, 'nothing is published after shutdown');
   assert.ok(logger.records.some((r) => r.message === 'shutting down' && r.fields.reason === 'received SIGTERM'));
-  assert.equal(signals.listenerCount('SIGINT'), 0);
+  assert.equal(signals.listenerCount('SIGINT'), 1, 'the handler stays installed until the process exits');
 });
 
 test('runNode: a refused configuration destroys the node and shuts rcl down', async () => {
@@ -295,7 +309,7 @@ test('runNode: use_sim_time from the launch key follows a best-effort /clock (ba
   }
 });
 
-test('runNode: SIGINT twice (terminal + launch) and SIGTERM during shutdown are absorbed; handlers go once stopped', async () => {
+test('runNode: SIGINT twice (terminal + launch) and SIGTERM during shutdown are absorbed; handlers stay once stopped', async () => {
   const fake = makeFakeRclnodejs();
   const signals = new SignalEmitter();
   const logger = new MemoryLogger();
@@ -312,7 +326,18 @@ test('runNode: SIGINT twice (terminal + launch) and SIGTERM during shutdown are 
   release();
   assert.equal(await running.done, 0);
   assert.equal(logger.records.filter((r) => r.message === 'already shutting down; signal ignored').length, 2);
-  assert.equal(signals.listenerCount('SIGINT') + signals.listenerCount('SIGTERM'), 0, 'handlers removed after shutdown');
+  signals.raise('SIGINT'); // after shutdown, before the process is gone
+  assert.deepEqual(signals.killedBy, [], 'a signal after shutdown is absorbed too');
+  assert.equal(logger.records.filter((r) => r.message === 'already shutting down; signal ignored').length, 3);
+});
+
+test('runNode: once stopped the process exits at once with the signal handlers installed (no natural-exit window)', async () => {
+  const fake = makeFakeRclnodejs();
+  const proc = new FakeProcess();
+  const running = await runNode(['--ros-args', '-p', 'model:=/m.onnx', '-p', 'metrics_port:=0'], await fakeDeps(fake, { signals: proc, exit: (code) => proc.exit(code) }));
+  proc.raise('SIGINT');
+  assert.equal(await running.done, 0);
+  assert.deepEqual(proc.exits, [{ code: 0, handled: ['SIGINT', 'SIGTERM'] }], 'exit(0) called once, both handlers still installed');
 });
 
 test('loadRclnodejs: without a sourced ROS 2 it refuses before importing rclnodejs (whose loader would delete its addon)', async () => {
