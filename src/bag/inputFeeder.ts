@@ -84,7 +84,12 @@ export class InputFeeder {
     if (verdict.kind === 'rejected') {
       const key = `${verdict.source}:${verdict.reason}`;
       this.rejected[key] = (this.rejected[key] ?? 0) + 1;
-      problems.add({ kind: 'rejected', topic: m.topic, timeNs: m.logTimeNs, message: `${m.topic} at ${formatNs(m.logTimeNs)} rejected by the node (${verdict.reason}): ${verdict.detail}` });
+      problems.add({
+        kind: 'rejected',
+        topic: m.topic,
+        timeNs: m.logTimeNs,
+        message: `${m.topic} at ${formatNs(m.logTimeNs)} rejected by the node (${verdict.reason}): ${verdict.detail}`,
+      });
     }
   }
 }

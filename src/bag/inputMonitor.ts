@@ -3,7 +3,16 @@
 // replay carries on (the node core rejects or tolerates the message itself and the watchdog sees stale input).
 import { formatNs } from './errors.js';
 
-export const INPUT_PROBLEM_KINDS = ['out_of_order', 'duplicate_stamp', 'gap', 'decode_error', 'rejected', 'truncated', 'skipped_topic', 'log_time_outlier'] as const;
+export const INPUT_PROBLEM_KINDS = [
+  'out_of_order',
+  'duplicate_stamp',
+  'gap',
+  'decode_error',
+  'rejected',
+  'truncated',
+  'skipped_topic',
+  'log_time_outlier',
+] as const;
 export type InputProblemKind = (typeof INPUT_PROBLEM_KINDS)[number];
 
 export interface InputProblem {

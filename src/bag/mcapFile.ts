@@ -30,9 +30,7 @@ export function refuseCompressed(where: string, yaml: string): void {
   const { compressionMode: mode, compressionFormat: format } = bagInformation(yaml, where);
   if (mode === '') return;
   const what =
-    mode === 'message'
-      ? `every message payload is ${format || 'compression'}-compressed`
-      : `its files are ${format || 'compression'}-compressed whole`;
+    mode === 'message' ? `every message payload is ${format || 'compression'}-compressed` : `its files are ${format || 'compression'}-compressed whole`;
   throw new BagError(
     `${where} says compression_mode ${mode}, compression_format ${format || '?'}: ${what}; OneFlow reads uncompressed bags. ` +
       'Decompress it first, e.g. `ros2 bag convert` with an output without compression, or rosbags-convert',
@@ -60,7 +58,9 @@ function refuseNonMcap(path: string, size: bigint, bytes: Buffer): void {
     throw new BagError(`${path} is a sqlite3 rosbag2 file; only MCAP is supported (convert it: ros2 bag convert, or rosbags-convert)`);
   }
   if (size < 8n || !MCAP_MAGIC.every((b, i) => bytes[i] === b)) {
-    throw new BagError(`${path} is not an MCAP file: it starts with bytes [${[...bytes.subarray(0, 8)].join(', ')}], expected the MCAP magic [137, 77, 67, 65, 80, …] (${size} bytes in all)`);
+    throw new BagError(
+      `${path} is not an MCAP file: it starts with bytes [${[...bytes.subarray(0, 8)].join(', ')}], expected the MCAP magic [137, 77, 67, 65, 80, …] (${size} bytes in all)`,
+    );
   }
 }
 

@@ -106,7 +106,12 @@ async function copyTopics(bag: BagReader, out: BagWriter, node: PolicyNode, prob
   const copied = new Set<string>();
   for (const t of bag.topics) {
     if (t.messageEncoding !== 'cdr') {
-      problems.add({ kind: 'skipped_topic', topic: t.topic, timeNs: null, message: `${t.topic}: message encoding '${t.messageEncoding}' is not cdr; not copied to the output bag` });
+      problems.add({
+        kind: 'skipped_topic',
+        topic: t.topic,
+        timeNs: null,
+        message: `${t.topic}: message encoding '${t.messageEncoding}' is not cdr; not copied to the output bag`,
+      });
       continue;
     }
     await out.addTopic(t.topic, t.type, t.definition !== '' ? { definition: t.definition, schemaEncoding: t.schemaEncoding } : {});
@@ -165,7 +170,12 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   const teleopTopic = opts.teleopTopic ?? TELEOP_TOPIC;
   const rmse = bag.topic(teleopTopic)?.type === 'sensor_msgs/msg/JointState' ? new CommandRmse() : null;
   const feeder = new InputFeeder({
-    bag, node, out, inputs, span, problems,
+    bag,
+    node,
+    out,
+    inputs,
+    span,
+    problems,
     copied: out === null ? new Set<string>() : await copyTopics(bag, out, node, problems),
     gapSec: opts.gapSec ?? 2.5 / node.config.controlRateHz,
     teleopTopic: rmse === null ? null : teleopTopic,

@@ -36,7 +36,13 @@ export type DeadlineResult = {
 };
 
 /** The timer driver: a drift-free periodic timer → timerDriver → TickScheduler → node.tick, until `ticks` ticks. */
-async function timerTicks(node: ReturnType<typeof createNode>, rateHz: number, ticks: number, nowNs: () => bigint, hooks: { beforeTick: (slotNs: bigint) => void; afterTick: (r: TickReport, lateNs: bigint) => void }): Promise<RunLoopStats> {
+async function timerTicks(
+  node: ReturnType<typeof createNode>,
+  rateHz: number,
+  ticks: number,
+  nowNs: () => bigint,
+  hooks: { beforeTick: (slotNs: bigint) => void; afterTick: (r: TickReport, lateNs: bigint) => void },
+): Promise<RunLoopStats> {
   const periodNs = BigInt(Math.round(1e9 / rateHz));
   const scheduler = new TickScheduler(periodNs, nowNs());
   let finished!: () => void;
@@ -58,7 +64,15 @@ async function timerTicks(node: ReturnType<typeof createNode>, rateHz: number, t
   return { ticks: scheduler.stats.ticks, skippedSlots, maxStartLateNs };
 }
 
-export async function deadlineBench(policy: OnnxPolicy, modelPath: string, rateHz: number, ticks: number, progress: (msg: string) => void = () => {}, spinSec = 0.0005, driver: BenchDriver = 'timer'): Promise<DeadlineResult> {
+export async function deadlineBench(
+  policy: OnnxPolicy,
+  modelPath: string,
+  rateHz: number,
+  ticks: number,
+  progress: (msg: string) => void = () => {},
+  spinSec = 0.0005,
+  driver: BenchDriver = 'timer',
+): Promise<DeadlineResult> {
   const config = validateConfig({ modelPath, controlRateHz: rateHz, recoveryTicks: 3, metricsPort: 0 });
   const metrics = new MemoryMetrics();
   const clock = { nowNs: () => process.hrtime.bigint() };
@@ -82,7 +96,8 @@ export async function deadlineBench(policy: OnnxPolicy, modelPath: string, rateH
     if (r.outcome !== 'ok' && notOk.length < 200) {
       notOk.push({ tick: r.tick, atSec: Number(process.hrtime.bigint() - t0) / 1e9, outcome: r.outcome, detail: r.detail, startLateSec: Number(lateNs) / 1e9 });
     }
-    if ((r.tick + 1) % Math.max(1, Math.round(rateHz * 10)) === 0) progress(`deadline ${rateHz} Hz: ${r.tick + 1}/${ticks} ticks, misses ${metrics.ticks.get('deadline_miss') ?? 0}`);
+    if ((r.tick + 1) % Math.max(1, Math.round(rateHz * 10)) === 0)
+      progress(`deadline ${rateHz} Hz: ${r.tick + 1}/${ticks} ticks, misses ${metrics.ticks.get('deadline_miss') ?? 0}`);
   };
   const stats =
     driver === 'timer'

@@ -1,5 +1,12 @@
 // Percentiles of a latency sample (nearest-rank), in seconds.
-export type LatencyStats = { readonly n: number; readonly p50: number; readonly p90: number; readonly p99: number; readonly max: number; readonly mean: number };
+export type LatencyStats = {
+  readonly n: number;
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly mean: number;
+};
 
 export function latencyStats(samples: ArrayLike<number>): LatencyStats {
   const s = Array.from(samples).sort((a, b) => a - b);

@@ -9,7 +9,11 @@ export type RawSession = { run(): Promise<number>; release(): Promise<void> };
 export async function openRawSession(modelPath: string, spec: PolicySpec, threads = 1): Promise<RawSession> {
   const session = await openSession(modelPath, { intraOpThreads: threads, interOpThreads: 1 });
   const sizes = tensorSizes(spec);
-  const feeds = policyFeeds(tensorShapes(spec), { state: new Float32Array(sizes.state).fill(256), noise: new Float32Array(sizes.noise).fill(0.1), image: new Uint8Array(sizes.image).fill(128) });
+  const feeds = policyFeeds(tensorShapes(spec), {
+    state: new Float32Array(sizes.state).fill(256),
+    noise: new Float32Array(sizes.noise).fill(0.1),
+    image: new Uint8Array(sizes.image).fill(128),
+  });
   for (let i = 0; i < 5; i++) await session.run(feeds);
   return {
     async run() {

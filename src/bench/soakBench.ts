@@ -8,7 +8,14 @@ import { OnnxPolicy } from '../policy/onnxPolicy.js';
 import { latencyStats } from './latencyStats.js';
 import { feedSyntheticSensors } from './syntheticSensors.js';
 
-export type SoakWindow = { readonly ticksDone: number; readonly wallSec: number; readonly rssMB: number; readonly heapUsedMB: number; readonly tickP50Ms: number; readonly tickP99Ms: number };
+export type SoakWindow = {
+  readonly ticksDone: number;
+  readonly wallSec: number;
+  readonly rssMB: number;
+  readonly heapUsedMB: number;
+  readonly tickP50Ms: number;
+  readonly tickP99Ms: number;
+};
 export type SoakResult = {
   readonly model: string;
   readonly ticks: number;

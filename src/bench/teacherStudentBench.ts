@@ -4,7 +4,13 @@ import { OnnxPolicy } from '../policy/onnxPolicy.js';
 import { tensorSizes } from '../policy/policySpec.js';
 import { latencyStats, type LatencyStats } from './latencyStats.js';
 
-export type PolicyLatency = { readonly model: string; readonly method: string; readonly networkCalls: number; readonly inference: LatencyStats; readonly call: LatencyStats };
+export type PolicyLatency = {
+  readonly model: string;
+  readonly method: string;
+  readonly networkCalls: number;
+  readonly inference: LatencyStats;
+  readonly call: LatencyStats;
+};
 export type TeacherStudentResult = { readonly teacher: PolicyLatency; readonly student: PolicyLatency; readonly ratioP50: number; readonly ratioP99: number };
 
 /** Inference latency of one policy file through the worker runtime: `n` calls on fixed inputs after 3 warm-ups. */

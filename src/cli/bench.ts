@@ -140,8 +140,12 @@ async function sectionOverhead(student: string, a: BenchArgs, say: Say, log: Say
   say(`\n(a) raw onnxruntime (main thread)  ${formatStats(r.raw)}`);
   say(`    node tick (worker, full tick)   ${formatStats(r.tick)}`);
   say(`    inference inside the worker     ${formatStats(r.workerInference)}`);
-  say(`    tick overhead (paired tick i − raw i, interleaved one by one): p50 ${(r.overheadP50Sec * 1e3).toFixed(3)} ms (target ≤ 0.300 ms: ${r.overheadP50Sec <= 0.0003 ? 'met' : 'MISSED'}), p99 ${(r.overheadP99Sec * 1e3).toFixed(3)} ms`);
-  say(`    CPU time overhead (process, paired): p50 ${(r.pairedCpuOverhead.p50 * 1e3).toFixed(3)} ms, p90 ${(r.pairedCpuOverhead.p90 * 1e3).toFixed(3)} ms (load average ${loadavg()[0]!.toFixed(1)})`);
+  say(
+    `    tick overhead (paired tick i − raw i, interleaved one by one): p50 ${(r.overheadP50Sec * 1e3).toFixed(3)} ms (target ≤ 0.300 ms: ${r.overheadP50Sec <= 0.0003 ? 'met' : 'MISSED'}), p99 ${(r.overheadP99Sec * 1e3).toFixed(3)} ms`,
+  );
+  say(
+    `    CPU time overhead (process, paired): p50 ${(r.pairedCpuOverhead.p50 * 1e3).toFixed(3)} ms, p90 ${(r.pairedCpuOverhead.p90 * 1e3).toFixed(3)} ms (load average ${loadavg()[0]!.toFixed(1)})`,
+  );
   return r;
 }
 
@@ -163,7 +167,9 @@ async function sectionDeadline(student: string, a: BenchArgs, say: Say, log: Say
         const c = await deadlineBench(policy, student, rate, a.ticks, log, a.spinSec, a.driver);
         runs.push(c);
         log('');
-        say(`\n(c) ${rate} Hz (${a.driver} driver), deadline ${(c.deadlineSec * 1e3).toFixed(1)} ms, ${c.ticks} ticks${busy === null ? '' : ', other core busy'}: ${c.deadlineMisses} deadline misses, ${c.skippedSlots} skipped slots`);
+        say(
+          `\n(c) ${rate} Hz (${a.driver} driver), deadline ${(c.deadlineSec * 1e3).toFixed(1)} ms, ${c.ticks} ticks${busy === null ? '' : ', other core busy'}: ${c.deadlineMisses} deadline misses, ${c.skippedSlots} skipped slots`,
+        );
         say(`    outcomes ${JSON.stringify(c.outcomes)}; tick ${formatStats(c.tick)}; start lateness ${formatStats(c.startLate)}`);
       } finally {
         await busy?.stop();
@@ -179,7 +185,9 @@ async function sectionSoak(student: string, a: BenchArgs, say: Say, log: Say): P
   const s = await soakBench(student, a.soakTicks, a.soakWindow, log);
   log('');
   say(`\n(s) soak ${s.ticks} ticks in ${s.wallSec.toFixed(0)} s, outcomes ${JSON.stringify(s.outcomes)}`);
-  say(`    RSS after warm-up (${s.warmupTicks} ticks) ${s.rssAfterWarmupMB.toFixed(1)} MB, last ${s.rssLastMB.toFixed(1)} MB, max ${s.rssMaxAfterWarmupMB.toFixed(1)} MB: growth ${s.rssGrowthMB.toFixed(2)} MB (target < 5 MB: ${s.rssGrowthMB < 5 ? 'met' : 'MISSED'})`);
+  say(
+    `    RSS after warm-up (${s.warmupTicks} ticks) ${s.rssAfterWarmupMB.toFixed(1)} MB, last ${s.rssLastMB.toFixed(1)} MB, max ${s.rssMaxAfterWarmupMB.toFixed(1)} MB: growth ${s.rssGrowthMB.toFixed(2)} MB (target < 5 MB: ${s.rssGrowthMB < 5 ? 'met' : 'MISSED'})`,
+  );
   say(`    tick p99 first window after warm-up ${s.p99FirstMs.toFixed(3)} ms, last ${s.p99LastMs.toFixed(3)} ms`);
   return s;
 }
@@ -191,7 +199,9 @@ async function sectionAllModels(shipped: Awaited<ReturnType<typeof shippedModels
   say(`\n(m) every policy in ${a.modelsDir} through the same worker runtime (inference inside the worker):`);
   for (const r of m.models) {
     const ratio = ratioToTeacher(m, shipped, r.model);
-    say(`    ${r.model} ${r.method} (${r.networkCalls} calls)  ${formatStats(r.inference)}${ratio === null ? '' : `  DDPM teacher / this p50 ${ratio.toFixed(1)}×`}`);
+    say(
+      `    ${r.model} ${r.method} (${r.networkCalls} calls)  ${formatStats(r.inference)}${ratio === null ? '' : `  DDPM teacher / this p50 ${ratio.toFixed(1)}×`}`,
+    );
   }
   return m;
 }
@@ -218,7 +228,9 @@ export async function main(argv: string[]): Promise<number> {
     host: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '?', loadavg1m: loadavg()[0], node: process.version },
     models: { student, teacher, fixtures: student.startsWith(FIXTURES) || teacher.startsWith(FIXTURES) },
   };
-  say(`oneflow bench — ${cpus().length} CPUs, load average ${loadavg()[0]!.toFixed(2)} (a shared machine makes every figure noisy)${a.nice === null ? '' : `, nice ${a.nice}`}`);
+  say(
+    `oneflow bench — ${cpus().length} CPUs, load average ${loadavg()[0]!.toFixed(2)} (a shared machine makes every figure noisy)${a.nice === null ? '' : `, nice ${a.nice}`}`,
+  );
   say(`student ${student}\nteacher ${teacher}`);
   if (a.only.has('a')) result['overhead'] = await sectionOverhead(student, a, say, log);
   if (a.only.has('b')) result['teacherStudent'] = await sectionTeacherStudent(teacher, student, a, say);

@@ -38,7 +38,12 @@ export function inspectReport(model: OnnxModelFile) {
 
 const sig = (t: TensorSignature) => `${t.name.padEnd(8)} ${t.elemType.padEnd(8)} [${(t.shape ?? ['?']).map((d) => d ?? '?').join(', ')}]`;
 const si = (n: number): string => {
-  const units = [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']] as const;
+  const units = [
+    [1e12, 'T'],
+    [1e9, 'G'],
+    [1e6, 'M'],
+    [1e3, 'k'],
+  ] as const;
   for (const [scale, unit] of units) if (Math.abs(n) >= scale) return `${(n / scale).toFixed(3)} ${unit}`;
   return `${n} `;
 };
@@ -55,10 +60,16 @@ function humanReport(r: ReturnType<typeof inspectReport>): string {
     'outputs',
     ...r.outputs.map((t) => `  ${sig(t)}`),
     `parameters  ${r.parameterCount} (${si(r.parameterCount)}), initializers ${r.initializerBytes} bytes`,
-    `FLOPs       ${r.flopsPerInference} per inference (${si(r.flopsPerInference)}FLOP)  ${Object.entries(r.flops.byOpType).map(([k, v]) => `${k} ${si(v)}`).join(', ')}`,
+    `FLOPs       ${r.flopsPerInference} per inference (${si(r.flopsPerInference)}FLOP)  ${Object.entries(r.flops.byOpType)
+      .map(([k, v]) => `${k} ${si(v)}`)
+      .join(', ')}`,
     ...r.flops.loops.map((l) => `  loop ${l.node}: ${l.tripCount ?? '?'} × ${si(l.bodyFlops)}FLOP`),
     ...r.flops.unresolved.map((u) => `  not counted: ${u.node} (${u.opType}): ${u.reason}`),
-    `nodes       ${r.nodeCount} (${Object.entries(r.opTypeCounts).sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, v]) => `${k} ${v}`).join(', ')})`,
+    `nodes       ${r.nodeCount} (${Object.entries(r.opTypeCounts)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 8)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')})`,
   ];
   if (p === null) {
     lines.push(`policy      INVALID: ${r.policyError}`);

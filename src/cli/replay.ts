@@ -157,7 +157,9 @@ async function replay(a: Args): Promise<{ summary: ReplaySummary; code: number }
     logLevel: 'silent',
   });
   const loaded: PolicyRuntime =
-    a.model === null ? new FakePolicy(testPolicySpec({ name: 'hold_baseline', method: 'fixture', modelId: '' }), { latencySec: () => 0 }) : await loadOnnxPolicy(config);
+    a.model === null
+      ? new FakePolicy(testPolicySpec({ name: 'hold_baseline', method: 'fixture', modelId: '' }), { latencySec: () => 0 })
+      : await loadOnnxPolicy(config);
   // From here on the inference worker is alive: every exit path must close it, or the process never ends.
   let node: PolicyNode | null = null;
   let server: ReplayMetrics | null = null;
@@ -187,7 +189,9 @@ async function replay(a: Args): Promise<{ summary: ReplaySummary; code: number }
       try {
         port = await server.listen(a.metricsPort, node, () => finished);
       } catch (err) {
-        throw new TransportError(`cannot serve /metrics on port ${a.metricsPort}: ${err instanceof Error ? err.message : String(err)}; pass another --metrics-port (or 0 for none)`);
+        throw new TransportError(
+          `cannot serve /metrics on port ${a.metricsPort}: ${err instanceof Error ? err.message : String(err)}; pass another --metrics-port (or 0 for none)`,
+        );
       }
       if (!a.json) process.stderr.write(`metrics: http://localhost:${port}/metrics\n`);
     }
@@ -252,4 +256,3 @@ export async function main(argv: string[]): Promise<number> {
     return exitStatusOf(err);
   }
 }
-

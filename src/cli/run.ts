@@ -110,7 +110,13 @@ export async function runNode(argv: readonly string[], deps: RunDeps): Promise<R
   try {
     const overrides = resolveParameterOverrides(deps.parameterOverrides(), nodeFqn(rosNode.namespace(), rosNode.name()));
     const simTime = applySimTime(rcl, rosNode, overrides);
-    const config = nodeConfigFromParameters(declareRosParameters(rcl, rosNode, overrides.filter((p) => p.name !== 'use_sim_time')));
+    const config = nodeConfigFromParameters(
+      declareRosParameters(
+        rcl,
+        rosNode,
+        overrides.filter((p) => p.name !== 'use_sim_time'),
+      ),
+    );
     const logger = deps.makeLogger(config);
     policy = await deps.loadPolicy(config);
     const spec = policy.spec;
@@ -134,8 +140,15 @@ export async function runNode(argv: readonly string[], deps: RunDeps): Promise<R
     const ticking = startTicking({ rosNode, node, transport: live, config, metrics, logger, periodNs, onTick: () => (lastTickWallMs = Date.now()) });
     rosNode.spin();
     logger.info(
-      { node: `${rosNode.namespace()}/${rosNode.name()}`.replace('//', '/'), model: config.modelPath, modelId: spec.modelId, rateHz: config.controlRateHz,
-        deadlineSec: config.deadlineSec, metricsPort: config.metricsPort, inputs: inputsFor(config, spec).map((i) => i.topic) },
+      {
+        node: `${rosNode.namespace()}/${rosNode.name()}`.replace('//', '/'),
+        model: config.modelPath,
+        modelId: spec.modelId,
+        rateHz: config.controlRateHz,
+        deadlineSec: config.deadlineSec,
+        metricsPort: config.metricsPort,
+        inputs: inputsFor(config, spec).map((i) => i.topic),
+      },
       'oneflow node running',
     );
     const { done, stop } = stopOnSignal(deps, logger, async (reason) => {
@@ -189,7 +202,8 @@ function startTicking(o: {
     onBusy: (busyWakes, nowNs) => {
       // The previous tick has not returned (it resolves by its deadline ≤ one period): never queue ticks.
       const suppressed = throttle.admit('tick_skipped', nowNs);
-      if (suppressed !== null) logger.warn({ skipped: busyWakes, suppressed, periodSec: 1 / config.controlRateHz }, 'tick skipped: previous tick still running');
+      if (suppressed !== null)
+        logger.warn({ skipped: busyWakes, suppressed, periodSec: 1 / config.controlRateHz }, 'tick skipped: previous tick still running');
     },
     beforeTick: o.onTick,
     afterTick: (_report, lateNs) => {
@@ -206,7 +220,11 @@ function startTicking(o: {
 
 /** SIGINT/SIGTERM (or stop()) run `shutdown` once; `done` resolves with exit code 0 after it, then deps.exit(0).
  * The handlers are never removed: a signal after shutdown is absorbed as one during it. */
-function stopOnSignal(deps: RunDeps, logger: Logger & { flush?(): void }, shutdown: (reason: string) => Promise<void>): { done: Promise<number>; stop: (reason: string) => Promise<number> } {
+function stopOnSignal(
+  deps: RunDeps,
+  logger: Logger & { flush?(): void },
+  shutdown: (reason: string) => Promise<void>,
+): { done: Promise<number>; stop: (reason: string) => Promise<number> } {
   let stopping: Promise<number> | null = null;
   let resolveDone!: (code: number) => void;
   const done = new Promise<number>((r) => (resolveDone = r));

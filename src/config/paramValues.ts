@@ -27,8 +27,7 @@ export function rosUnsetValue(f: ConfigField): number | string | readonly never[
   }
 }
 
-const isUnset = (f: ConfigField, v: unknown): boolean =>
-  f.default === null && (v === null || (Array.isArray(v) ? v.length === 0 : v === rosUnsetValue(f)));
+const isUnset = (f: ConfigField, v: unknown): boolean => f.default === null && (v === null || (Array.isArray(v) ? v.length === 0 : v === rosUnsetValue(f)));
 
 /**
  * Values keyed by ROS name or NodeConfig path → the NodeConfig input. The ROS "unset" encodings of a field whose
@@ -67,7 +66,10 @@ function typedValue(f: ConfigField | undefined, raw: string): unknown {
     // `[shoulder, elbow]` as ROS writes it: unquoted items
     const m = /^\[(.*)\]$/.exec(raw.trim());
     if (m === null) return raw;
-    const items = m[1]!.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    const items = m[1]!
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
     return f.kind === 'double_array' ? items.map((s) => (Number.isNaN(Number(s)) ? s : Number(s))) : items;
   }
 }

@@ -128,7 +128,11 @@ export function declareRosParameters(
       node.declareParameter(new rcl.Parameter(spec.name, type, toRclValue(spec, value)), descriptor, true);
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
-      problems.push({ field: `parameter ${spec.name}`, value, allowed: `${spec.range ? `within [${spec.range.join(', ')}]` : `a ${spec.kind}`} (rclnodejs: ${why})` });
+      problems.push({
+        field: `parameter ${spec.name}`,
+        value,
+        allowed: `${spec.range ? `within [${spec.range.join(', ')}]` : `a ${spec.kind}`} (rclnodejs: ${why})`,
+      });
       continue;
     }
     values[spec.name] = value;
@@ -137,7 +141,13 @@ export function declareRosParameters(
   // refuse it. Parameters rclnodejs declared itself (use_sim_time) and QoS overrides are the middleware's.
   for (const name of overrides.keys()) {
     if (!ROS_PARAMETERS.some((s) => s.name === name) && !node.hasParameter(name) && !name.startsWith('qos_overrides.')) {
-      problems.push(unknownParameter(name, overrides.get(name)!.value, ROS_PARAMETERS.map((s) => s.name)));
+      problems.push(
+        unknownParameter(
+          name,
+          overrides.get(name)!.value,
+          ROS_PARAMETERS.map((s) => s.name),
+        ),
+      );
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);

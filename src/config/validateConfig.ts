@@ -35,8 +35,11 @@ function checkField(c: Checker, f: ConfigField, value: unknown, periodSec: numbe
       const r = f.range!;
       const hi = r.hi === 'period' ? (periodSec ?? Infinity) : r.hi; // rate invalid: reported once, on the rate
       const what = f.kind === 'integer' ? 'an integer' : 'a number';
-      const ok = typeof value === 'number' && (f.kind === 'integer' ? Number.isInteger(value) : Number.isFinite(value)) &&
-        (r.loOpen === true ? value > r.lo : value >= r.lo) && (r.hiOpen === true ? value < hi : value <= hi);
+      const ok =
+        typeof value === 'number' &&
+        (f.kind === 'integer' ? Number.isInteger(value) : Number.isFinite(value)) &&
+        (r.loOpen === true ? value > r.lo : value >= r.lo) &&
+        (r.hiOpen === true ? value < hi : value <= hi);
       return ok ? value : fail(`${what} in ${formatRange(r, periodSec)}`);
     }
     case 'string':
@@ -60,7 +63,14 @@ export function validateConfig(input: NodeConfigInput): NodeConfig {
   const c = new Checker();
   for (const [key, value] of Object.entries(input)) if (!TOP_LEVEL_KEYS.has(key)) c.problems.push(unknownParameter(key, value));
   for (const [key, value] of Object.entries(input.topics ?? {})) {
-    if (!TOPIC_KEYS.includes(key)) c.problems.push(unknownParameter(`topics.${key}`, value, TOPIC_KEYS.map((k) => `topics.${k}`)));
+    if (!TOPIC_KEYS.includes(key))
+      c.problems.push(
+        unknownParameter(
+          `topics.${key}`,
+          value,
+          TOPIC_KEYS.map((k) => `topics.${k}`),
+        ),
+      );
   }
   const config: Record<string, unknown> = {};
   const topics: Record<string, unknown> = {};
@@ -83,7 +93,11 @@ export function checkConfigAgainstPolicy(config: NodeConfig, spec: PolicySpec): 
   const Da = spec.actionNames.length;
   const nJoint = spec.stateSources.filter((s) => s === 'joint_states').length;
   if (config.stateJointNames !== null && config.stateJointNames.length !== nJoint) {
-    c.fail('stateJointNames', config.stateJointNames, `${nJoint} names (the model's joint_states entries: ${spec.stateNames.filter((_, i) => spec.stateSources[i] === 'joint_states').join(', ')})`);
+    c.fail(
+      'stateJointNames',
+      config.stateJointNames,
+      `${nJoint} names (the model's joint_states entries: ${spec.stateNames.filter((_, i) => spec.stateSources[i] === 'joint_states').join(', ')})`,
+    );
   }
   if (config.actionJointNames !== null && config.actionJointNames.length !== Da) {
     c.fail('actionJointNames', config.actionJointNames, `${Da} names (the model's action dimensions: ${spec.actionNames.join(', ')})`);

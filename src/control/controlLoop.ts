@@ -139,7 +139,10 @@ export class ControlLoop {
     return { tick, nowNs, outcome, from: decision.from, state: decision.to, published, inferred: inferNow, inferenceSec, observationNs, detail, refused };
   }
 
-  async #infer(nowNs: bigint, cutoff: bigint): Promise<{ outcome: TickOutcome; detail: string; fresh: TimedChunk | null; inferenceSec: number | null; observationNs: bigint | null }> {
+  async #infer(
+    nowNs: bigint,
+    cutoff: bigint,
+  ): Promise<{ outcome: TickOutcome; detail: string; fresh: TimedChunk | null; inferenceSec: number | null; observationNs: bigint | null }> {
     const spec = this.#spec;
     const obs = this.#store.assemble(nowNs, this.#config.maxObservationAgeSec, this.#state, this.#image);
     if (!obs.ok) return { outcome: 'stale_input', detail: obs.detail, fresh: null, inferenceSec: null, observationNs: null };

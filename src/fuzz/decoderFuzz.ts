@@ -114,7 +114,11 @@ export function runDecoderFuzz(inputs: number, seed = 1): FuzzReport {
     } catch (err) {
       report.uncaught += 1;
       if (report.examples.length < 10) {
-        report.examples.push({ type: s.type, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err), hex: Buffer.from(bytes).toString('hex') });
+        report.examples.push({
+          type: s.type,
+          error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+          hex: Buffer.from(bytes).toString('hex'),
+        });
       }
     } finally {
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;

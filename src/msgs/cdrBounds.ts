@@ -23,10 +23,19 @@ export type CdrDefinition = { readonly name?: string; readonly definitions: read
 
 /** Size = alignment of each primitive; time/duration are two 4-byte integers. */
 const PRIMITIVE_SIZE: Readonly<Record<string, number>> = {
-  bool: 1, int8: 1, uint8: 1, byte: 1, char: 1,
-  int16: 2, uint16: 2,
-  int32: 4, uint32: 4, float32: 4,
-  int64: 8, uint64: 8, float64: 8,
+  bool: 1,
+  int8: 1,
+  uint8: 1,
+  byte: 1,
+  char: 1,
+  int16: 2,
+  uint16: 2,
+  int32: 4,
+  uint32: 4,
+  float32: 4,
+  int64: 8,
+  uint64: 8,
+  float64: 8,
 };
 const ENCAPSULATION_CDR_BE = 0;
 const ENCAPSULATION_CDR_LE = 1;

@@ -1,13 +1,6 @@
 // Schema name → ros2msg text, for every message type OneFlow writes. Unknown schemas met in a bag are parsed
 // from the bag's own text instead (see codec.ts).
-import {
-  COMPRESSED_IMAGE_MSG,
-  HEADER_DEP,
-  IMAGE_MSG,
-  JOINT_STATE_MSG,
-  JOINT_TRAJECTORY_MSG,
-  POSE_STAMPED_MSG,
-} from './definitionTexts.js';
+import { COMPRESSED_IMAGE_MSG, HEADER_DEP, IMAGE_MSG, JOINT_STATE_MSG, JOINT_TRAJECTORY_MSG, POSE_STAMPED_MSG } from './definitionTexts.js';
 import type { MessageTypeName } from './types.js';
 
 /** The line rosbag2 writes between concatenated definitions: exactly 80 '='. */

@@ -65,7 +65,14 @@ export function createNode(options: CreateNodeOptions): PolicyNode {
     let trajectory = null;
     if (r.published !== null && !closed) {
       const fallback = r.published.kind !== 'fresh';
-      chunk = toActionChunk(r.published.chunk, { modelId: spec.modelId, seq: seq++, names: actionNames, inferenceSec: r.inferenceSec ?? 0, fallback, state: r.state });
+      chunk = toActionChunk(r.published.chunk, {
+        modelId: spec.modelId,
+        seq: seq++,
+        names: actionNames,
+        inferenceSec: r.inferenceSec ?? 0,
+        fallback,
+        state: r.state,
+      });
       trajectory = toJointTrajectory(r.published.chunk, actionNames);
       sinks?.publishChunk(chunk);
       sinks?.publishTrajectory(trajectory);

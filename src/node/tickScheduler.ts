@@ -15,7 +15,12 @@
 // to measure against: it ticks on the grid from t0 and reports no lateness.
 
 export type Wake =
-  | { readonly kind: 'tick'; readonly slotNs: bigint; /** now (or the actual call time) − slot; null when not meaningful. */ readonly lateNs: bigint | null; readonly skippedSlots: number }
+  | {
+      readonly kind: 'tick';
+      readonly slotNs: bigint;
+      /** now (or the actual call time) − slot; null when not meaningful. */ readonly lateNs: bigint | null;
+      readonly skippedSlots: number;
+    }
   | { readonly kind: 'busy' }
   | { readonly kind: 'wait'; readonly reason: 'no_clock' | 'not_due' };
 

@@ -37,8 +37,7 @@ export type ObservationStoreOptions = {
 };
 
 export type AssembleResult =
-  | { readonly ok: true; readonly tObsNs: bigint }
-  | { readonly ok: false; readonly source: SourceName; readonly ageSec: number | null; readonly detail: string };
+  { readonly ok: true; readonly tObsNs: bigint } | { readonly ok: false; readonly source: SourceName; readonly ageSec: number | null; readonly detail: string };
 
 const NS = 1e9;
 export const DEFAULT_MAX_STAMP_SKEW_SEC = 1;
@@ -88,7 +87,10 @@ export class ObservationStore {
     const skewNs = stamp - receiveNs;
     if (skewNs > this.#maxSkewNs || -skewNs > this.#maxSkewNs) {
       const side = skewNs > 0n ? 'ahead of' : 'behind';
-      return reject('bad_stamp', `stamp ${stamp} ns is ${secText(skewNs > 0n ? skewNs : -skewNs)} s ${side} the clock (${receiveNs} ns), limit ${this.#maxSkewSec} s`);
+      return reject(
+        'bad_stamp',
+        `stamp ${stamp} ns is ${secText(skewNs > 0n ? skewNs : -skewNs)} s ${side} the clock (${receiveNs} ns), limit ${this.#maxSkewSec} s`,
+      );
     }
     let newest = ring.newestStamp();
     if (newest !== null && newest - receiveNs > this.#maxSkewNs) {

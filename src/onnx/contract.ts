@@ -41,7 +41,14 @@ function checkSignature(model: OnnxModel, p: PolicyMetadata, out: ContractMismat
   const img = p.observation.image;
   if (img !== null) checkTensor(out, 'input', input('image'), 'image', 'uint8', [1, To, img.height, img.width, 3]);
   checkTensor(out, 'input', input('noise'), 'noise', 'float32', p.noise.shape);
-  checkTensor(out, 'output', model.outputs.find((o) => o.name === 'action'), 'action', 'float32', [1, p.action.horizon, p.action.names.length]);
+  checkTensor(
+    out,
+    'output',
+    model.outputs.find((o) => o.name === 'action'),
+    'action',
+    'float32',
+    [1, p.action.horizon, p.action.names.length],
+  );
 }
 
 /** All contract mismatches of `model` (empty when it fits). */

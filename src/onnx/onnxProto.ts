@@ -133,14 +133,42 @@ export function onnxModelProtoType(): protobuf.Type {
 
 /** ONNX TensorProto.DataType codes → names used across OneFlow (onnxruntime-node's spelling). */
 export const ONNX_ELEM_TYPES: Readonly<Record<number, string>> = Object.freeze({
-  0: 'undefined', 1: 'float32', 2: 'uint8', 3: 'int8', 4: 'uint16', 5: 'int16', 6: 'int32', 7: 'int64',
-  8: 'string', 9: 'bool', 10: 'float16', 11: 'float64', 12: 'uint32', 13: 'uint64', 14: 'complex64',
-  15: 'complex128', 16: 'bfloat16',
+  0: 'undefined',
+  1: 'float32',
+  2: 'uint8',
+  3: 'int8',
+  4: 'uint16',
+  5: 'int16',
+  6: 'int32',
+  7: 'int64',
+  8: 'string',
+  9: 'bool',
+  10: 'float16',
+  11: 'float64',
+  12: 'uint32',
+  13: 'uint64',
+  14: 'complex64',
+  15: 'complex128',
+  16: 'bfloat16',
 });
 
 /** Bytes per element of the fixed-width ONNX element types (for raw_data decoding and size figures). */
 export const ONNX_ELEM_BYTES: Readonly<Record<number, number>> = Object.freeze({
-  1: 4, 2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 7: 8, 9: 1, 10: 2, 11: 8, 12: 4, 13: 8, 14: 8, 15: 16, 16: 2,
+  1: 4,
+  2: 1,
+  3: 1,
+  4: 2,
+  5: 2,
+  6: 4,
+  7: 8,
+  9: 1,
+  10: 2,
+  11: 8,
+  12: 4,
+  13: 8,
+  14: 8,
+  15: 16,
+  16: 2,
 });
 
 /** Floating-point element types: initializers of these types count as parameters. */

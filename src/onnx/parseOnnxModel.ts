@@ -11,9 +11,7 @@ function signature(v: ValueInfoMsg): TensorSignature {
   const elemType = tensor ? (ONNX_ELEM_TYPES[tensor.elem_type] ?? `type${tensor.elem_type}`) : 'non-tensor';
   const dims = tensor?.shape?.dim;
   const shape: Dim[] | null =
-    dims === undefined || dims === null
-      ? null
-      : dims.map((d) => (has(d, 'dim_value') ? toNumber(d.dim_value) : has(d, 'dim_param') ? d.dim_param : null));
+    dims === undefined || dims === null ? null : dims.map((d) => (has(d, 'dim_value') ? toNumber(d.dim_value) : has(d, 'dim_param') ? d.dim_param : null));
   return Object.freeze({ name: v.name, elemType, shape: shape === null ? null : Object.freeze(shape) });
 }
 

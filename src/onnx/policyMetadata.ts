@@ -85,7 +85,9 @@ export function parsePolicyMetadata(text: string): PolicyMetadata {
   try {
     root = JSON.parse(text);
   } catch (err) {
-    throw new ModelContractError([{ field: `metadata_props["${POLICY_METADATA_KEY}"]`, expected: 'JSON object', found: `invalid JSON (${(err as Error).message})` }]);
+    throw new ModelContractError([
+      { field: `metadata_props["${POLICY_METADATA_KEY}"]`, expected: 'JSON object', found: `invalid JSON (${(err as Error).message})` },
+    ]);
   }
   if (!isObj(root)) {
     throw new ModelContractError([{ field: `metadata_props["${POLICY_METADATA_KEY}"]`, expected: 'JSON object', found: root }]);
@@ -93,7 +95,9 @@ export function parsePolicyMetadata(text: string): PolicyMetadata {
   const version = root['schema_version'];
   if (version !== POLICY_SCHEMA_VERSION) {
     // A different schema cannot be read field by field: say so and how to fix it.
-    throw new ModelContractError([{ field: 'metadata.schema_version', expected: `${POLICY_SCHEMA_VERSION} (re-export with \`oneflow-train export\`)`, found: version ?? 'missing' }]);
+    throw new ModelContractError([
+      { field: 'metadata.schema_version', expected: `${POLICY_SCHEMA_VERSION} (re-export with \`oneflow-train export\`)`, found: version ?? 'missing' },
+    ]);
   }
   const problems = schemaMismatches(root);
   const policy = { ...root, sampler: root['sampler'] ?? null } as PolicyMetadata;

@@ -25,7 +25,10 @@ function fieldOf(instancePath: string, extra?: string): string {
 }
 
 function valueAt(root: unknown, instancePath: string): unknown {
-  return instancePath.split('/').slice(1).reduce<unknown>((v, key) => (v as Record<string, unknown> | undefined)?.[key], root);
+  return instancePath
+    .split('/')
+    .slice(1)
+    .reduce<unknown>((v, key) => (v as Record<string, unknown> | undefined)?.[key], root);
 }
 
 function duplicates(items: readonly unknown[]): unknown[] {
@@ -61,7 +64,13 @@ function schemaMismatch(e: ErrorObject, root: unknown): ContractMismatch {
     case 'minLength':
       return { field, expected: 'a non-empty string', found };
     case 'uniqueItems':
-      return { field, expected: `unique entries (${duplicates(found as unknown[]).map(show).join(', ')} repeated)`, found };
+      return {
+        field,
+        expected: `unique entries (${duplicates(found as unknown[])
+          .map(show)
+          .join(', ')} repeated)`,
+        found,
+      };
     default:
       return { field, expected: e.message ?? e.keyword, found };
   }

@@ -29,7 +29,12 @@ export type OnnxPolicyOptions = {
   readonly startTimeoutSec?: number;
 };
 
-type WaitAsync = (ta: Int32Array, index: number, value: number, timeoutMs?: number) => { async: boolean; value: Promise<'ok' | 'timed-out'> | 'not-equal' | 'timed-out' };
+type WaitAsync = (
+  ta: Int32Array,
+  index: number,
+  value: number,
+  timeoutMs?: number,
+) => { async: boolean; value: Promise<'ok' | 'timed-out'> | 'not-equal' | 'timed-out' };
 const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
 const decoder = new TextDecoder();
 
@@ -74,7 +79,10 @@ export class OnnxPolicy implements PolicyRuntime {
     const worker = new Worker(new URL('./onnxWorker.js', import.meta.url), { workerData: data });
     const leftMs = Math.max(0, timeoutSec * 1000 - Number(process.hrtime.bigint() - startNs) / 1e6);
     const ready = await new Promise<WorkerReady>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new InferenceWorkerError(`inference worker not ready after ${timeoutSec} s (start timeout) [model=${options.modelPath}]`)), leftMs);
+      const timer = setTimeout(
+        () => reject(new InferenceWorkerError(`inference worker not ready after ${timeoutSec} s (start timeout) [model=${options.modelPath}]`)),
+        leftMs,
+      );
       worker.once('message', (m: WorkerReady | WorkerFailed) => {
         clearTimeout(timer);
         if (m.type === 'ready') resolve(m);

@@ -67,7 +67,12 @@ export function tensorSizes(spec: PolicySpec): { state: number; image: number; n
 }
 
 /** The four ONNX tensor shapes of a policy (docs/contract.md); `image` null for state-only policies. */
-export type PolicyShapes = { readonly state: readonly number[]; readonly image: readonly number[] | null; readonly noise: readonly number[]; readonly action: readonly number[] };
+export type PolicyShapes = {
+  readonly state: readonly number[];
+  readonly image: readonly number[] | null;
+  readonly noise: readonly number[];
+  readonly action: readonly number[];
+};
 
 export function tensorShapes(spec: PolicySpec): PolicyShapes {
   const To = spec.nObsSteps;

@@ -45,7 +45,9 @@ export function probeModel(req: ProbeRequest, timeoutSec: number): Promise<Probe
       );
     }, timeoutSec * 1000);
     child.once('message', (reply: ProbeReply) => settle(() => resolve(reply)));
-    child.once('error', (err) => settle(() => reject(new InferenceWorkerError(`start-up probe failed: ${err.message} [model=${req.modelPath}]`, { cause: err }))));
+    child.once('error', (err) =>
+      settle(() => reject(new InferenceWorkerError(`start-up probe failed: ${err.message} [model=${req.modelPath}]`, { cause: err }))),
+    );
     child.once('exit', (code, signal) =>
       settle(() => reject(new InferenceWorkerError(`start-up probe exited (code ${code}, signal ${signal}) before reporting [model=${req.modelPath}]`))),
     );

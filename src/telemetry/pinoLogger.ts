@@ -5,7 +5,8 @@ import type { LogLevel } from '../config/nodeConfig.js';
 import type { Logger } from './logger.js';
 
 export function pinoLogger(level: LogLevel, destination?: DestinationStream): Logger & { flush(): void } {
-  const p = destination === undefined ? pino({ name: 'oneflow', level }, pino.destination({ dest: 2, sync: false })) : pino({ name: 'oneflow', level }, destination);
+  const p =
+    destination === undefined ? pino({ name: 'oneflow', level }, pino.destination({ dest: 2, sync: false })) : pino({ name: 'oneflow', level }, destination);
   return {
     debug: (fields, message) => p.debug(fields, message),
     info: (fields, message) => p.info(fields, message),

@@ -8,9 +8,7 @@ import { WATCHDOG_STATE_CODE, type WatchdogState } from '../watchdog/watchdogSta
 import type { Metrics } from './metrics.js';
 
 /** 50 µs … 1 s: 1-2-5 steps, so the SLO thresholds of a 10/50/100 Hz loop (100, 20, 10 ms) are bucket edges. */
-export const LATENCY_BUCKETS_SEC = Object.freeze([
-  0.00005, 0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1,
-]);
+export const LATENCY_BUCKETS_SEC = Object.freeze([0.00005, 0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1]);
 
 export type ModelInfo = { readonly name: string; readonly method: string; readonly modelId: string; readonly executionMode: string };
 
@@ -36,22 +34,52 @@ export class PromMetrics implements Metrics {
   constructor(options: PromMetricsOptions = {}) {
     const registers = [this.registry];
     const buckets = [...LATENCY_BUCKETS_SEC];
-    this.#inference = new Histogram({ name: 'oneflow_inference_duration_seconds', help: 'Wall time of one policy inference (in the worker, around session.run).', buckets, registers });
-    this.#tick = new Histogram({ name: 'oneflow_tick_duration_seconds', help: 'Control tick processing time, observation assembly to chunk out.', buckets, registers });
+    this.#inference = new Histogram({
+      name: 'oneflow_inference_duration_seconds',
+      help: 'Wall time of one policy inference (in the worker, around session.run).',
+      buckets,
+      registers,
+    });
+    this.#tick = new Histogram({
+      name: 'oneflow_tick_duration_seconds',
+      help: 'Control tick processing time, observation assembly to chunk out.',
+      buckets,
+      registers,
+    });
     this.#period = new Histogram({ name: 'oneflow_control_period_seconds', help: 'Time between consecutive control ticks.', buckets, registers });
-    this.#age = new Gauge({ name: 'oneflow_observation_age_seconds', help: 'Age of the newest sample of each observation source at the last tick.', labelNames: ['source'], registers });
+    this.#age = new Gauge({
+      name: 'oneflow_observation_age_seconds',
+      help: 'Age of the newest sample of each observation source at the last tick.',
+      labelNames: ['source'],
+      registers,
+    });
     this.#ticks = new Counter({ name: 'oneflow_ticks_total', help: 'Control ticks by outcome.', labelNames: ['outcome'], registers });
     this.#state = new Gauge({ name: 'oneflow_watchdog_state', help: 'Watchdog state: 0 RUNNING, 1 DEGRADED, 2 SAFE.', registers });
     this.#transitions = new Counter({ name: 'oneflow_watchdog_transitions_total', help: 'Watchdog state transitions.', labelNames: ['from', 'to'], registers });
     this.#messages = new Counter({ name: 'oneflow_messages_total', help: 'Accepted input messages by observation source.', labelNames: ['source'], registers });
-    this.#rejected = new Counter({ name: 'oneflow_messages_rejected_total', help: 'Rejected input messages by source and reason.', labelNames: ['source', 'reason'], registers });
-    this.#published = new Counter({ name: 'oneflow_chunks_published_total', help: 'Published action chunks; fallback = tail or hold.', labelNames: ['fallback'], registers });
+    this.#rejected = new Counter({
+      name: 'oneflow_messages_rejected_total',
+      help: 'Rejected input messages by source and reason.',
+      labelNames: ['source', 'reason'],
+      registers,
+    });
+    this.#published = new Counter({
+      name: 'oneflow_chunks_published_total',
+      help: 'Published action chunks; fallback = tail or hold.',
+      labelNames: ['fallback'],
+      registers,
+    });
     for (const outcome of TICK_OUTCOMES) this.#ticks.inc({ outcome }, 0); // every outcome exists from the start
     // Rejections too, so dashboards and alerts see 0 rather than "no data" before the first bad message.
     for (const source of ['camera', 'joint_states', 'object_pose']) for (const reason of REJECT_REASONS) this.#rejected.inc({ source, reason }, 0);
     this.#state.set(WATCHDOG_STATE_CODE.SAFE);
     if (options.model !== undefined) {
-      const info = new Gauge({ name: 'oneflow_model_info', help: 'The loaded policy (value 1).', labelNames: ['name', 'method', 'model_id', 'execution_mode'], registers });
+      const info = new Gauge({
+        name: 'oneflow_model_info',
+        help: 'The loaded policy (value 1).',
+        labelNames: ['name', 'method', 'model_id', 'execution_mode'],
+        registers,
+      });
       const m = options.model;
       info.set({ name: m.name, method: m.method, model_id: m.modelId, execution_mode: m.executionMode }, 1);
     }

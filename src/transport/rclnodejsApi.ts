@@ -120,12 +120,7 @@ export interface RclNode {
   getParameterOverrides(): RclParameter[];
   /** With `isRaw: true` the callback receives the CDR bytes (4-byte encapsulation header + XCDR1) as a Buffer;
    * without it, the decoded message object (M). */
-  createSubscription<M = Buffer>(
-    typeClass: string,
-    topic: string,
-    options: RclEntityOptions,
-    callback: (message: M) => void,
-  ): RclSubscription;
+  createSubscription<M = Buffer>(typeClass: string, topic: string, options: RclEntityOptions, callback: (message: M) => void): RclSubscription;
   createPublisher(typeClass: string, topic: string, options?: RclEntityOptions): RclPublisher;
   /** `period` in nanoseconds as a bigint (a number throws TypeValidationError). */
   createTimer(period: bigint, callback: (info?: RclTimerInfo) => void): RclTimer;
@@ -154,13 +149,7 @@ export interface RclModule {
     automaticallyDeclareParametersFromOverrides?: boolean,
   ) => unknown;
   readonly Parameter: new (name: string, type: number, value: RclParameterValue) => RclParameter;
-  readonly ParameterDescriptor: new (
-    name: string,
-    type: number,
-    description?: string,
-    readOnly?: boolean,
-    range?: RclRange | null,
-  ) => RclParameterDescriptor;
+  readonly ParameterDescriptor: new (name: string, type: number, description?: string, readOnly?: boolean, range?: RclRange | null) => RclParameterDescriptor;
   readonly ParameterType: RclParameterTypes;
   /** Trap: `step` defaults to 1 (only whole numbers in range); pass 0 for a continuous range. */
   readonly FloatingPointRange: new (fromValue: number, toValue: number, step?: number) => RclRange;

@@ -41,7 +41,7 @@ export async function loadRclnodejs(
   if ((env.AMENT_PREFIX_PATH ?? '') === '') {
     throw new TransportError(
       'no ROS 2 environment (AMENT_PREFIX_PATH is empty): source your ROS 2 setup (`source /opt/ros/jazzy/setup.bash`, ' +
-        'or `source scripts/ros-env.sh` for the project\'s PyPI install) before `oneflow run`. rclnodejs is not loaded ' +
+        "or `source scripts/ros-env.sh` for the project's PyPI install) before `oneflow run`. rclnodejs is not loaded " +
         'without it: its loader would delete and rebuild its native addon (docs/deploy.md).',
       '[env=AMENT_PREFIX_PATH]',
     );
@@ -83,7 +83,7 @@ export async function loadParameterOverrideReader(
   }
   const read = addon.getParameterOverrides;
   if (typeof read !== 'function') {
-    throw new TransportError('rclnodejs\' addon has no getParameterOverrides (rclnodejs 2.2.0 expected)', '[module=rclnodejs/lib/native_loader.js]');
+    throw new TransportError("rclnodejs' addon has no getParameterOverrides (rclnodejs 2.2.0 expected)", '[module=rclnodejs/lib/native_loader.js]');
   }
   // Wrapped as rclnodejs' own Node does: the addon gives INTEGER values as numbers; rcl.Parameter makes them bigint.
   return () =>

@@ -21,7 +21,10 @@ test('a truncated bag is recovered up to its last complete chunk, and the loss i
   assert.equal(bag.problems.length, 1);
   const p = bag.problems[0]!;
   assert.equal(p.kind, 'truncated');
-  assert.match(p.message, /cut\.mcap is truncated or its index is damaged .*recovered \d+ messages in complete chunks, the last on \/\S+ at 17000000\d\d\.\d{9} s/);
+  assert.match(
+    p.message,
+    /cut\.mcap is truncated or its index is damaged .*recovered \d+ messages in complete chunks, the last on \/\S+ at 17000000\d\d\.\d{9} s/,
+  );
   let n = 0;
   for await (const _ of bag.messages()) n++;
   assert.ok(n > 0 && n < 196, `recovered ${n} of 196`);
@@ -86,11 +89,14 @@ test('an unknown type is decoded from its ros2msg text; an undecodable schema gi
   for await (const m of bag.messages(['/gripper'])) {
     assert.deepEqual(bag.codecFor(m.topic).decode(m.data), { width: 1.5, mode: 'a' });
   }
-  assert.throws(() => bag.codecFor('/weird'), (e: unknown) => {
-    assert.ok(e instanceof SchemaError);
-    assert.match(e.message, /acme_msgs\/msg\/Weird/);
-    return true;
-  });
+  assert.throws(
+    () => bag.codecFor('/weird'),
+    (e: unknown) => {
+      assert.ok(e instanceof SchemaError);
+      assert.match(e.message, /acme_msgs\/msg\/Weird/);
+      return true;
+    },
+  );
   assert.throws(() => bag.codecFor('/absent'), /has no topic \/absent/);
 });
 
@@ -102,14 +108,25 @@ async function allMessages(bag: BagReader): Promise<[string, bigint, string][]> 
 }
 
 /** The fixture rewritten by @mcap/core's writer with chunks compressed by `compress` (256 KiB chunks: several per file). */
-async function compressedCopy(path: string, compression: string, compress: (data: Uint8Array) => Uint8Array, opts: Record<string, unknown> = {}): Promise<void> {
+async function compressedCopy(
+  path: string,
+  compression: string,
+  compress: (data: Uint8Array) => Uint8Array,
+  opts: Record<string, unknown> = {},
+): Promise<void> {
   const { McapWriter } = await import('@mcap/core');
   const { open } = await import('node:fs/promises');
   const src = await BagReader.open(FIXTURE_MCAP);
   const fh = await open(path, 'w');
   let pos = 0n;
   const w = new McapWriter({
-    writable: { write: async (b: Uint8Array) => { await fh.write(b); pos += BigInt(b.byteLength); }, position: () => pos },
+    writable: {
+      write: async (b: Uint8Array) => {
+        await fh.write(b);
+        pos += BigInt(b.byteLength);
+      },
+      position: () => pos,
+    },
     chunkSize: 256 * 1024,
     compressChunk: (data: Uint8Array) => ({ compression, compressedData: compress(data) }),
     ...opts,
@@ -130,39 +147,49 @@ async function compressedCopy(path: string, compression: string, compress: (data
 
 /** LZ4 frame compression by the PyPI lz4 package (what rosbag2's and mcap's lz4 chunks hold). */
 function lz4Frame(data: Uint8Array): Uint8Array {
-  const r = spawnSync(VENV_PYTHON, ['-c', 'import sys, lz4.frame; sys.stdout.buffer.write(lz4.frame.compress(sys.stdin.buffer.read()))'], { input: data, maxBuffer: 1 << 26 });
+  const r = spawnSync(VENV_PYTHON, ['-c', 'import sys, lz4.frame; sys.stdout.buffer.write(lz4.frame.compress(sys.stdin.buffer.read()))'], {
+    input: data,
+    maxBuffer: 1 << 26,
+  });
   if (r.status !== 0) throw new Error(`lz4 failed: ${r.stderr.toString()}`);
   return new Uint8Array(r.stdout);
 }
 
-test('zstd- and lz4-compressed chunks are decompressed: the same messages, byte for byte, as the uncompressed fixture', { skip: !HAVE_PYTHON && 'no .venv' }, async () => {
-  const zstd = await import('@foxglove/wasm-zstd');
-  await zstd.isLoaded;
-  const fixture = await BagReader.open(FIXTURE_MCAP);
-  const want = await allMessages(fixture);
-  await fixture.close();
-  assert.equal(want.length, 196);
-  const dir = tempDir();
-  for (const [name, compress] of [['zstd', (d: Uint8Array) => zstd.compress(d, 3)], ['lz4', lz4Frame]] as const) {
-    const path = join(dir, `${name}.mcap`);
-    await compressedCopy(path, name, compress);
-    assert.ok(readFileSync(path).length < readFileSync(FIXTURE_MCAP).length * 0.9, `${name} copy is compressed`);
-    const bag = await BagReader.open(path);
-    assert.deepEqual(bag.problems, []);
-    assert.deepEqual(await allMessages(bag), want, name);
+test(
+  'zstd- and lz4-compressed chunks are decompressed: the same messages, byte for byte, as the uncompressed fixture',
+  { skip: !HAVE_PYTHON && 'no .venv' },
+  async () => {
+    const zstd = await import('@foxglove/wasm-zstd');
+    await zstd.isLoaded;
+    const fixture = await BagReader.open(FIXTURE_MCAP);
+    const want = await allMessages(fixture);
+    await fixture.close();
+    assert.equal(want.length, 196);
+    const dir = tempDir();
+    for (const [name, compress] of [
+      ['zstd', (d: Uint8Array) => zstd.compress(d, 3)],
+      ['lz4', lz4Frame],
+    ] as const) {
+      const path = join(dir, `${name}.mcap`);
+      await compressedCopy(path, name, compress);
+      assert.ok(readFileSync(path).length < readFileSync(FIXTURE_MCAP).length * 0.9, `${name} copy is compressed`);
+      const bag = await BagReader.open(path);
+      assert.deepEqual(bag.problems, []);
+      assert.deepEqual(await allMessages(bag), want, name);
+      await bag.close();
+    }
+    // cut short: recovery streams the compressed chunks too, and keeps the complete ones
+    const cut = join(dir, 'zstd_cut.mcap');
+    const bytes = readFileSync(join(dir, 'zstd.mcap'));
+    writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length * 0.7)));
+    const bag = await BagReader.open(cut);
+    assert.equal(bag.problems[0]?.kind, 'truncated');
+    const got = await allMessages(bag);
+    assert.ok(got.length > 0 && got.length < 196, `recovered ${got.length} of 196`);
+    assert.deepEqual(got, want.filter(([, t]) => t <= got.at(-1)![1]).slice(0, got.length));
     await bag.close();
-  }
-  // cut short: recovery streams the compressed chunks too, and keeps the complete ones
-  const cut = join(dir, 'zstd_cut.mcap');
-  const bytes = readFileSync(join(dir, 'zstd.mcap'));
-  writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length * 0.7)));
-  const bag = await BagReader.open(cut);
-  assert.equal(bag.problems[0]?.kind, 'truncated');
-  const got = await allMessages(bag);
-  assert.ok(got.length > 0 && got.length < 196, `recovered ${got.length} of 196`);
-  assert.deepEqual(got, want.filter(([, t]) => t <= got.at(-1)![1]).slice(0, got.length));
-  await bag.close();
-});
+  },
+);
 
 test('a chunk whose compressed bytes are damaged stops the read with a BagError naming the file', async () => {
   const path = join(tempDir(), 'fakez.mcap');
@@ -201,19 +228,26 @@ with Reader(Path(sys.argv[1])) as r, w:
   return dir;
 }
 
-test('a per-message zstd-compressed bag (rosbag2 compression_mode message) is refused, never read as plain CDR', { skip: !HAVE_PYTHON && 'no .venv' }, async () => {
-  const dir = perMessageZstdBag();
-  await assert.rejects(BagReader.open(dir), (e: unknown) => {
-    assert.ok(e instanceof BagError, String(e));
-    assert.match(e.message, /zmsg: metadata\.yaml says compression_mode message, compression_format zstd: every message payload is zstd-compressed; OneFlow reads uncompressed bags\. Decompress it first/);
-    return true;
-  });
-  // the .mcap alone (no metadata.yaml beside it): its payloads start with the zstd frame magic
-  const mcap = readdirSync(dir).find((f) => f.endsWith('.mcap'))!;
-  const alone = join(tempDir(), 'alone.mcap');
-  writeFileSync(alone, readFileSync(join(dir, mcap)));
-  await assert.rejects(BagReader.open(alone), /alone\.mcap: its rosbag2 metadata record says compression_mode message, compression_format zstd/);
-});
+test(
+  'a per-message zstd-compressed bag (rosbag2 compression_mode message) is refused, never read as plain CDR',
+  { skip: !HAVE_PYTHON && 'no .venv' },
+  async () => {
+    const dir = perMessageZstdBag();
+    await assert.rejects(BagReader.open(dir), (e: unknown) => {
+      assert.ok(e instanceof BagError, String(e));
+      assert.match(
+        e.message,
+        /zmsg: metadata\.yaml says compression_mode message, compression_format zstd: every message payload is zstd-compressed; OneFlow reads uncompressed bags\. Decompress it first/,
+      );
+      return true;
+    });
+    // the .mcap alone (no metadata.yaml beside it): its payloads start with the zstd frame magic
+    const mcap = readdirSync(dir).find((f) => f.endsWith('.mcap'))!;
+    const alone = join(tempDir(), 'alone.mcap');
+    writeFileSync(alone, readFileSync(join(dir, mcap)));
+    await assert.rejects(BagReader.open(alone), /alone\.mcap: its rosbag2 metadata record says compression_mode message, compression_format zstd/);
+  },
+);
 
 test('a payload that starts with the zstd frame magic is refused as compressed even without any metadata saying so', async () => {
   const dir = join(tempDir(), 'sniff');
@@ -232,14 +266,21 @@ test('a truncated file whose chunks are out of log-time order is recovered in lo
   const fh = await open(path, 'w');
   let pos = 0n;
   const w = new McapWriter({
-    writable: { write: async (b: Uint8Array) => { await fh.write(b); pos += BigInt(b.byteLength); }, position: () => pos },
+    writable: {
+      write: async (b: Uint8Array) => {
+        await fh.write(b);
+        pos += BigInt(b.byteLength);
+      },
+      position: () => pos,
+    },
     chunkSize: 64, // a chunk per message or two
   });
   await w.start({ profile: 'ros2', library: 'test' });
   const schemaId = await w.registerSchema({ name: 'acme_msgs/msg/Grip', encoding: 'ros2msg', data: new TextEncoder().encode('float64 width\n') });
   const channelId = await w.registerChannel({ topic: '/g', messageEncoding: 'cdr', schemaId, metadata: new Map() });
   const times = [5n, 3n, 9n, 1n, 7n, 2n, 8n, 4n, 6n, 10n, 11n, 12n];
-  for (const [i, t] of times.entries()) await w.addMessage({ channelId, sequence: i, logTime: t * 1_000_000_000n, publishTime: 0n, data: Uint8Array.of(0, 1, 0, 0, i) });
+  for (const [i, t] of times.entries())
+    await w.addMessage({ channelId, sequence: i, logTime: t * 1_000_000_000n, publishTime: 0n, data: Uint8Array.of(0, 1, 0, 0, i) });
   await w.end();
   await fh.close();
   const whole = readFileSync(path);
@@ -249,7 +290,11 @@ test('a truncated file whose chunks are out of log-time order is recovered in lo
   const got: bigint[] = [];
   for await (const m of bag.messages()) got.push(m.logTimeNs / 1_000_000_000n);
   assert.ok(got.length >= 8, `recovered ${got.length}`);
-  assert.deepEqual(got, [...got].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)), 'log-time order');
+  assert.deepEqual(
+    got,
+    [...got].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+    'log-time order',
+  );
   assert.equal(bag.messageCount, got.length);
   await bag.close();
 });

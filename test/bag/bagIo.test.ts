@@ -55,7 +55,10 @@ test('writes what rosbag2 writes: ros2 profile, ros2msg schemas, cdr, QoS metada
   assert.equal(reader.header.profile, 'ros2');
   assert.equal(reader.statistics?.messageCount, 196n);
   assert.ok(reader.chunkIndexes.length >= 2, `expected several chunks, got ${reader.chunkIndexes.length}`);
-  assert.ok(reader.chunkIndexes.every((c) => c.compression === ''), 'chunks must be uncompressed');
+  assert.ok(
+    reader.chunkIndexes.every((c) => c.compression === ''),
+    'chunks must be uncompressed',
+  );
   for (const s of reader.schemasById.values()) assert.equal(s.encoding, 'ros2msg');
   for (const c of reader.channelsById.values()) {
     assert.equal(c.messageEncoding, 'cdr');

@@ -14,21 +14,25 @@ async function count(bag: BagReader): Promise<number> {
   return n;
 }
 
-test('one file handle per bag file, open until close(); a refused file leaves none open', { skip: process.platform !== 'linux' && 'counts /proc/self/fd' }, async () => {
-  const fds = () => readdirSync('/proc/self/fd').length;
-  const before = fds();
-  const bag = await BagReader.open(FIXTURE_BAG);
-  assert.equal(fds(), before + 1);
-  assert.equal(await count(bag), 196); // read through the one handle
-  assert.equal(fds(), before + 1);
-  await bag.close();
-  assert.equal(fds(), before);
-  const dir = tempDir();
-  writeFileSync(join(dir, 'old.db3'), Buffer.from('SQLite format 3\0........'));
-  await assert.rejects(BagReader.open(join(dir, 'old.db3')), /sqlite3/);
-  const cut = join(dir, 'cut.mcap');
-  writeFileSync(cut, readFileSync(FIXTURE_MCAP).subarray(0, 500_000));
-  const recovered = await BagReader.open(cut);
-  await recovered.close();
-  assert.equal(fds(), before);
-});
+test(
+  'one file handle per bag file, open until close(); a refused file leaves none open',
+  { skip: process.platform !== 'linux' && 'counts /proc/self/fd' },
+  async () => {
+    const fds = () => readdirSync('/proc/self/fd').length;
+    const before = fds();
+    const bag = await BagReader.open(FIXTURE_BAG);
+    assert.equal(fds(), before + 1);
+    assert.equal(await count(bag), 196); // read through the one handle
+    assert.equal(fds(), before + 1);
+    await bag.close();
+    assert.equal(fds(), before);
+    const dir = tempDir();
+    writeFileSync(join(dir, 'old.db3'), Buffer.from('SQLite format 3\0........'));
+    await assert.rejects(BagReader.open(join(dir, 'old.db3')), /sqlite3/);
+    const cut = join(dir, 'cut.mcap');
+    writeFileSync(cut, readFileSync(FIXTURE_MCAP).subarray(0, 500_000));
+    const recovered = await BagReader.open(cut);
+    await recovered.close();
+    assert.equal(fds(), before);
+  },
+);

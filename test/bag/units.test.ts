@@ -44,8 +44,17 @@ test('RMSE takes the newest chunk that has a row for t, by joint name', () => {
   const r = new CommandRmse();
   const header = (sec: number) => ({ stamp: { sec, nanosec: 0 }, frame_id: '' });
   const chunk = (sec: number, offset: number, data: number[]) => ({
-    header: header(sec), model_id: '', seq: 0n, dt_sec: 1, first_step_offset: offset, names: ['a', 'b'],
-    horizon: data.length / 2, data, inference_time_sec: 0, fallback: false, watchdog_state: 0,
+    header: header(sec),
+    model_id: '',
+    seq: 0n,
+    dt_sec: 1,
+    first_step_offset: offset,
+    names: ['a', 'b'],
+    horizon: data.length / 2,
+    data,
+    inference_time_sec: 0,
+    fallback: false,
+    watchdog_state: 0,
   });
   const cmd = (a: number, b: number) => ({ header: header(0), name: ['b', 'a'], position: [b, a], velocity: [], effort: [] });
   r.onChunk(chunk(10, 1, [1, 1, 2, 2])); // rows for t = 11, 12
@@ -64,7 +73,11 @@ test('metadata.yaml: relative_file_paths round trip, empty bag', () => {
   assert.deepEqual(relativeFilePaths(y), ['b_0.mcap']);
   assert.match(y, /topics_with_message_count: \[\]\n/);
   const y2 = metadataYaml({
-    fileName: 'x y.mcap', startNs: 5n, endNs: 9n, messageCount: 2, rosDistro: 'jazzy',
+    fileName: 'x y.mcap',
+    startNs: 5n,
+    endNs: 9n,
+    messageCount: 2,
+    rosDistro: 'jazzy',
     topics: [{ topic: '/a', type: 'std_msgs/msg/String', messageCount: 2, qos: DEFAULT_QOS, typeDescriptionHash: '' }],
   });
   assert.deepEqual(relativeFilePaths(y2), ['x y.mcap']);

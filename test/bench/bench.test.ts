@@ -17,8 +17,24 @@ test('latencyStats: nearest-rank percentiles', () => {
 
 test('oneflow bench --json runs (a), (b) and (c) on the fixtures', async () => {
   const out = join(mkdtempSync(join(tmpdir(), 'oneflow-bench-')), 'bench.json');
-  const code = await main(['--quiet', '--out', out, '--n', '20', '--teacher-n', '2', '--ticks', '10', '--rates', '100', '--no-busy',
-    '--student', 'test/fixtures/models/tiny_onestep.onnx', '--teacher', 'test/fixtures/models/tiny_ddpm100.onnx']);
+  const code = await main([
+    '--quiet',
+    '--out',
+    out,
+    '--n',
+    '20',
+    '--teacher-n',
+    '2',
+    '--ticks',
+    '10',
+    '--rates',
+    '100',
+    '--no-busy',
+    '--student',
+    'test/fixtures/models/tiny_onestep.onnx',
+    '--teacher',
+    'test/fixtures/models/tiny_ddpm100.onnx',
+  ]);
   assert.equal(code, 0);
   const r = JSON.parse(readFileSync(out, 'utf8')) as {
     overhead: { raw: { n: number; p50: number }; tick: { n: number; p50: number }; overheadP50Sec: number };
@@ -33,25 +49,69 @@ test('oneflow bench --json runs (a), (b) and (c) on the fixtures', async () => {
   assert.equal(r.deadline.length, 1);
   assert.equal(r.deadline[0]!.ticks, 10);
   assert.equal(r.deadline[0]!.driver, 'timer', "by default (c) drives the node the way oneflow run's ROS timer does");
-  assert.equal(Object.values(r.deadline[0]!.outcomes).reduce((a, b) => a + b, 0), 10);
+  assert.equal(
+    Object.values(r.deadline[0]!.outcomes).reduce((a, b) => a + b, 0),
+    10,
+  );
 });
 
 test('oneflow bench (c) --driver loop: the same scheduler woken by runLoop', async () => {
   const out = join(mkdtempSync(join(tmpdir(), 'oneflow-bench-')), 'bench.json');
-  const code = await main(['--quiet', '--out', out, '--only', 'c', '--ticks', '5', '--rates', '100', '--no-busy', '--driver', 'loop', '--student', 'test/fixtures/models/tiny_onestep.onnx']);
+  const code = await main([
+    '--quiet',
+    '--out',
+    out,
+    '--only',
+    'c',
+    '--ticks',
+    '5',
+    '--rates',
+    '100',
+    '--no-busy',
+    '--driver',
+    'loop',
+    '--student',
+    'test/fixtures/models/tiny_onestep.onnx',
+  ]);
   assert.equal(code, 0);
   const r = JSON.parse(readFileSync(out, 'utf8')) as { deadline: { driver: string; ticks: number; outcomes: Record<string, number> }[] };
   assert.deepEqual([r.deadline[0]!.driver, r.deadline[0]!.ticks], ['loop', 5]);
-  assert.equal(Object.values(r.deadline[0]!.outcomes).reduce((a, b) => a + b, 0), 5);
+  assert.equal(
+    Object.values(r.deadline[0]!.outcomes).reduce((a, b) => a + b, 0),
+    5,
+  );
 });
 
 test('oneflow bench --only s: a short soak samples RSS and tick latency per window', async () => {
   const out = join(mkdtempSync(join(tmpdir(), 'oneflow-bench-')), 'bench.json');
-  const code = await main(['--quiet', '--out', out, '--only', 's', '--soak-ticks', '300', '--soak-window', '100', '--student', 'test/fixtures/models/tiny_onestep.onnx']);
+  const code = await main([
+    '--quiet',
+    '--out',
+    out,
+    '--only',
+    's',
+    '--soak-ticks',
+    '300',
+    '--soak-window',
+    '100',
+    '--student',
+    'test/fixtures/models/tiny_onestep.onnx',
+  ]);
   assert.equal(code, 0);
-  const r = JSON.parse(readFileSync(out, 'utf8')) as { soak: { ticks: number; warmupTicks: number; outcomes: Record<string, number>; windows: { ticksDone: number; rssMB: number; tickP99Ms: number }[]; rssGrowthMB: number } };
+  const r = JSON.parse(readFileSync(out, 'utf8')) as {
+    soak: {
+      ticks: number;
+      warmupTicks: number;
+      outcomes: Record<string, number>;
+      windows: { ticksDone: number; rssMB: number; tickP99Ms: number }[];
+      rssGrowthMB: number;
+    };
+  };
   assert.equal(r.soak.ticks, 300);
-  assert.deepEqual(r.soak.windows.map((w) => w.ticksDone), [100, 200, 300]);
+  assert.deepEqual(
+    r.soak.windows.map((w) => w.ticksDone),
+    [100, 200, 300],
+  );
   assert.ok(r.soak.windows.every((w) => w.rssMB > 10 && w.tickP99Ms > 0));
   assert.equal(r.soak.warmupTicks, 100);
   assert.equal(r.soak.outcomes['ok'], 300);

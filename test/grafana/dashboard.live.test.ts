@@ -105,7 +105,10 @@ function testConfig(metricsPort: number): string {
 }
 
 test('every dashboard panel returns data from Prometheus scraping a replay', { skip: !ENABLED, timeout: 120_000 }, async () => {
-  for (const args of [['check', 'config', join(ROOT, 'prometheus/prometheus.yml')], ['check', 'rules', join(ROOT, 'prometheus/oneflow.rules.yml')]]) {
+  for (const args of [
+    ['check', 'config', join(ROOT, 'prometheus/prometheus.yml')],
+    ['check', 'rules', join(ROOT, 'prometheus/oneflow.rules.yml')],
+  ]) {
     const r = spawnSync('promtool', args, { encoding: 'utf8' });
     assert.equal(r.status, 0, `promtool ${args.join(' ')}:\n${r.stdout}${r.stderr}`);
   }
@@ -131,7 +134,20 @@ test('every dashboard panel returns data from Prometheus scraping a replay', { s
     const startSec = Date.now() / 1000;
     const replay = await run(
       process.execPath,
-      [join(ROOT, 'dist/src/cli.js'), 'replay', BAG, '--model', MODEL, '--rate', '0.5', '--metrics-port', String(metricsPort), '--json', '--out', join(dir, 'out')],
+      [
+        join(ROOT, 'dist/src/cli.js'),
+        'replay',
+        BAG,
+        '--model',
+        MODEL,
+        '--rate',
+        '0.5',
+        '--metrics-port',
+        String(metricsPort),
+        '--json',
+        '--out',
+        join(dir, 'out'),
+      ],
       60_000,
     );
     assert.equal(replay.status, 0, `oneflow replay failed:\n${replay.stderr}`);
@@ -139,7 +155,10 @@ test('every dashboard panel returns data from Prometheus scraping a replay', { s
     const endSec = Date.now() / 1000;
 
     const up = await queryRange(base, 'max(up{job="oneflow"})', startSec, endSec);
-    assert.ok(up[0]?.values.some(([, v]) => v === '1'), `Prometheus never scraped the replay: ${JSON.stringify(up)}\n${promLog}`);
+    assert.ok(
+      up[0]?.values.some(([, v]) => v === '1'),
+      `Prometheus never scraped the replay: ${JSON.stringify(up)}\n${promLog}`,
+    );
     const rangeSec = `${Math.ceil(endSec - startSec)}s`;
     const vars = { rateInterval: '2s', range: rangeSec, interval: SCRAPE, instance: '.+' };
     const empty: string[] = [];
@@ -156,7 +175,9 @@ test('every dashboard panel returns data from Prometheus scraping a replay', { s
     const labels = (await (await fetch(`${base}/api/v1/label/instance/values?match[]=oneflow_ticks_total`)).json()) as { data: string[] };
     assert.deepEqual(labels.data, [`127.0.0.1:${metricsPort}`]);
     // The alerting rules loaded and were evaluated without errors.
-    const rules = (await (await fetch(`${base}/api/v1/rules`)).json()) as { data: { groups: { rules: { name: string; health: string; lastError?: string }[] }[] } };
+    const rules = (await (await fetch(`${base}/api/v1/rules`)).json()) as {
+      data: { groups: { rules: { name: string; health: string; lastError?: string }[] }[] };
+    };
     const loaded = rules.data.groups.flatMap((g) => g.rules);
     assert.deepEqual(loaded.map((r) => r.name).sort(), ['OneFlowDeadlineMisses', 'OneFlowNodeDown', 'OneFlowWatchdogSafe']);
     for (const r of loaded) assert.equal(r.health, 'ok', `${r.name}: ${r.lastError ?? ''}`);

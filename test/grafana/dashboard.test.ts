@@ -55,7 +55,9 @@ test('panels tile a 24-column grid without overlapping', () => {
 });
 
 test('the dashboard covers what issue 8 asks for', () => {
-  const exprs = dashboardQueries().map((q) => q.expr).join('\n');
+  const exprs = dashboardQueries()
+    .map((q) => q.expr)
+    .join('\n');
   const must: [string, RegExp][] = [
     ['inference latency quantiles', /histogram_quantile\(0\.99, sum by \(le\) \(rate\(oneflow_inference_duration_seconds_bucket/],
     ['tick latency quantiles', /histogram_quantile\(0\.99, sum by \(le\) \(rate\(oneflow_tick_duration_seconds_bucket/],
@@ -68,9 +70,19 @@ test('the dashboard covers what issue 8 asks for', () => {
   ];
   for (const [what, re] of must) assert.match(exprs, re, what);
   assert.deepEqual([...metricNames()].sort(), [
-    'nodejs_eventloop_lag_p99_seconds', 'nodejs_eventloop_lag_seconds', 'oneflow_chunks_published_total', 'oneflow_control_period_seconds',
-    'oneflow_inference_duration_seconds', 'oneflow_messages_rejected_total', 'oneflow_messages_total', 'oneflow_observation_age_seconds',
-    'oneflow_tick_duration_seconds', 'oneflow_tick_lateness_seconds', 'oneflow_ticks_total', 'oneflow_watchdog_state', 'oneflow_watchdog_transitions_total',
+    'nodejs_eventloop_lag_p99_seconds',
+    'nodejs_eventloop_lag_seconds',
+    'oneflow_chunks_published_total',
+    'oneflow_control_period_seconds',
+    'oneflow_inference_duration_seconds',
+    'oneflow_messages_rejected_total',
+    'oneflow_messages_total',
+    'oneflow_observation_age_seconds',
+    'oneflow_tick_duration_seconds',
+    'oneflow_tick_lateness_seconds',
+    'oneflow_ticks_total',
+    'oneflow_watchdog_state',
+    'oneflow_watchdog_transitions_total',
   ]);
 });
 

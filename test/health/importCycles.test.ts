@@ -46,13 +46,25 @@ export function cycles(graph: Map<string, string[]>): string[][] {
 }
 
 test('the cycle finder finds a circle of two files and of three', () => {
-  const g = new Map([['a', ['b']], ['b', ['a', 'c']], ['c', ['d']], ['d', ['e']], ['e', ['c']]]);
-  assert.deepEqual(cycles(g), [['a', 'b', 'a'], ['c', 'd', 'e', 'c']]);
+  const g = new Map([
+    ['a', ['b']],
+    ['b', ['a', 'c']],
+    ['c', ['d']],
+    ['d', ['e']],
+    ['e', ['c']],
+  ]);
+  assert.deepEqual(cycles(g), [
+    ['a', 'b', 'a'],
+    ['c', 'd', 'e', 'c'],
+  ]);
 });
 
 test('src/ has no import circles', () => {
   const graph = importGraph('src');
   assert.ok(graph.size > 100, `read ${graph.size} files`);
   assert.ok((graph.get(join('src', 'cli.ts')) ?? []).length > 0, 'imports are parsed');
-  assert.deepEqual(cycles(graph).map((c) => c.join(' -> ')), []);
+  assert.deepEqual(
+    cycles(graph).map((c) => c.join(' -> ')),
+    [],
+  );
 });

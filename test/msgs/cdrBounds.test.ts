@@ -11,24 +11,39 @@ const JS = 'sensor_msgs/msg/JointState';
 
 function jointStateBytes(): Uint8Array {
   // header.stamp (8) + frame_id 'abc' (4 + 4) → name[] count at offset 20
-  return encodeMessage(JS, { header: { stamp: { sec: 1, nanosec: 2 }, frame_id: 'abc' }, name: ['agent_x', 'agent_y'], position: [1, 2], velocity: [], effort: [] });
+  return encodeMessage(JS, {
+    header: { stamp: { sec: 1, nanosec: 2 }, frame_id: 'abc' },
+    name: ['agent_x', 'agent_y'],
+    position: [1, 2],
+    velocity: [],
+    effort: [],
+  });
 }
 
 test('a JointState whose name[] claims 16 million entries is refused by the length check, naming the field and the bytes left', () => {
   const bytes = jointStateBytes();
   new DataView(bytes.buffer, bytes.byteOffset).setUint32(20, 16_777_216, true);
-  assert.throws(() => new MessageCodec(JS, MESSAGE_DEFINITIONS[JS]).decode(bytes), (e: unknown) => {
-    assert.ok(e instanceof SchemaError);
-    assert.match(e.message, /^cannot decode 76 bytes as sensor_msgs\/msg\/JointState: name\[\] claims 16777216 elements of ≥ 4 bytes, but only 52 of 76 bytes are left$/);
-    return true;
-  });
+  assert.throws(
+    () => new MessageCodec(JS, MESSAGE_DEFINITIONS[JS]).decode(bytes),
+    (e: unknown) => {
+      assert.ok(e instanceof SchemaError);
+      assert.match(
+        e.message,
+        /^cannot decode 76 bytes as sensor_msgs\/msg\/JointState: name\[\] claims 16777216 elements of ≥ 4 bytes, but only 52 of 76 bytes are left$/,
+      );
+      return true;
+    },
+  );
   // a float64[] and a string length past the end are caught the same way
   const pos = jointStateBytes();
   new DataView(pos.buffer, pos.byteOffset).setUint32(48, 100_000_000, true);
   assert.match(new CdrBounds(parse(MESSAGE_DEFINITIONS[JS], { ros2: true })).check(pos) ?? '', /^position\[\] claims 100000000 elements of ≥ 8 bytes/);
   const frame = jointStateBytes();
   new DataView(frame.buffer, frame.byteOffset).setUint32(12, 16_777_216, true);
-  assert.match(new CdrBounds(parse(MESSAGE_DEFINITIONS[JS], { ros2: true })).check(frame) ?? '', /^header\.frame_id claims a 16777216-byte string, but only 60 of 76 bytes are left$/);
+  assert.match(
+    new CdrBounds(parse(MESSAGE_DEFINITIONS[JS], { ros2: true })).check(frame) ?? '',
+    /^header\.frame_id claims a 16777216-byte string, but only 60 of 76 bytes are left$/,
+  );
 });
 
 test('encapsulation headers other than plain CDR are refused; a payload shorter than the header too', () => {
@@ -78,5 +93,8 @@ test('a uint8[] longer than the message is refused even when the bytes after it 
   const cut = chunk.subarray(0, whole.length - 10); // the message as recorded, 10 bytes short; the chunk goes on
   const reader = new MessageReader(parse(MESSAGE_DEFINITIONS['sensor_msgs/msg/Image'], { ros2: true }));
   assert.equal((reader.readMessage(cut) as { data: Uint8Array }).data.length, 36); // the library alone reads past the view
-  assert.throws(() => new MessageCodec('sensor_msgs/msg/Image', MESSAGE_DEFINITIONS['sensor_msgs/msg/Image']).decode(cut), /data\[\] claims 36 elements of ≥ 1 bytes, but only 26 of \d+ bytes are left/);
+  assert.throws(
+    () => new MessageCodec('sensor_msgs/msg/Image', MESSAGE_DEFINITIONS['sensor_msgs/msg/Image']).decode(cut),
+    /data\[\] claims 36 elements of ≥ 1 bytes, but only 26 of \d+ bytes are left/,
+  );
 });

@@ -52,17 +52,12 @@ test('JointState, Image, PoseStamped, JointTrajectory, ActionChunk round-trip th
     header,
     pose: { position: { x: 1, y: 2, z: 0 }, orientation: { x: 0, y: 0, z: Math.sin(0.3), w: Math.cos(0.3) } },
   };
-  assert.deepEqual(
-    decodeMessage('geometry_msgs/msg/PoseStamped', encodeMessage('geometry_msgs/msg/PoseStamped', pose)),
-    pose,
-  );
+  assert.deepEqual(decodeMessage('geometry_msgs/msg/PoseStamped', encodeMessage('geometry_msgs/msg/PoseStamped', pose)), pose);
 
   const traj: JointTrajectory = {
     header,
     joint_names: ['agent_x', 'agent_y'],
-    points: [
-      { positions: [1, 2], velocities: [], accelerations: [], effort: [], time_from_start: { sec: 0, nanosec: 1e8 } },
-    ],
+    points: [{ positions: [1, 2], velocities: [], accelerations: [], effort: [], time_from_start: { sec: 0, nanosec: 1e8 } }],
   };
   const trajBack = decodeMessage('trajectory_msgs/msg/JointTrajectory', encodeMessage('trajectory_msgs/msg/JointTrajectory', traj));
   assert.deepEqual(Array.from(trajBack.points[0]!.positions), [1, 2]);
@@ -91,11 +86,14 @@ test('JointState, Image, PoseStamped, JointTrajectory, ActionChunk round-trip th
 test('decoding a truncated payload raises a SchemaError naming the type and size', () => {
   const js = { header, name: ['agent_x'], position: [1], velocity: [], effort: [] };
   const bytes = encodeMessage('sensor_msgs/msg/JointState', js);
-  assert.throws(() => decodeMessage('sensor_msgs/msg/JointState', bytes.subarray(0, 20)), (e: unknown) => {
-    assert.ok(e instanceof SchemaError);
-    assert.match(e.message, /20 bytes as sensor_msgs\/msg\/JointState/);
-    return true;
-  });
+  assert.throws(
+    () => decodeMessage('sensor_msgs/msg/JointState', bytes.subarray(0, 20)),
+    (e: unknown) => {
+      assert.ok(e instanceof SchemaError);
+      assert.match(e.message, /20 bytes as sensor_msgs\/msg\/JointState/);
+      return true;
+    },
+  );
 });
 
 test('time helpers convert exactly', () => {

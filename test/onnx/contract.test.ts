@@ -3,9 +3,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import {
-  checkContract, ModelContractError, parsePolicyMetadata, readOnnxModel, validateContract, type OnnxModel,
-} from '../../src/onnx/index.js';
+import { checkContract, ModelContractError, parsePolicyMetadata, readOnnxModel, validateContract, type OnnxModel } from '../../src/onnx/index.js';
 
 const FIXTURES = join(process.cwd(), 'test', 'fixtures', 'models');
 const load = (name: string) => readOnnxModel(join(FIXTURES, `${name}.onnx`));
@@ -29,14 +27,23 @@ describe('validateContract', () => {
 
   it('a refusal names field, expected, found and the model', async () => {
     const m = await load('bad_state_shape');
-    assert.throws(() => validateContract(m, 'bad_state_shape.onnx'), (e: unknown) => {
-      assert.ok(e instanceof ModelContractError);
-      assert.equal(e.code, 'MODEL_CONTRACT');
-      assert.equal(e.field, 'input.state.shape');
-      assert.deepEqual([e.expected, e.found], [[1, 2, 5], [1, 2, 4]]);
-      assert.ok(e.message.endsWith('[model=bad_state_shape.onnx]'), e.message);
-      return true;
-    });
+    assert.throws(
+      () => validateContract(m, 'bad_state_shape.onnx'),
+      (e: unknown) => {
+        assert.ok(e instanceof ModelContractError);
+        assert.equal(e.code, 'MODEL_CONTRACT');
+        assert.equal(e.field, 'input.state.shape');
+        assert.deepEqual(
+          [e.expected, e.found],
+          [
+            [1, 2, 5],
+            [1, 2, 4],
+          ],
+        );
+        assert.ok(e.message.endsWith('[model=bad_state_shape.onnx]'), e.message);
+        return true;
+      },
+    );
   });
 
   it('refuses a graph whose state input disagrees with its own metadata', async () => {
@@ -45,7 +52,10 @@ describe('validateContract', () => {
   });
 
   it('refuses a model without metadata', async () => {
-    await assert.rejects(async () => validateContract(await load('no_metadata')), /metadata_props\["oneflow.policy"\]: expected 'schema_version 1 policy JSON', found 'metadata_props\["oneflow.policy"\] is missing/);
+    await assert.rejects(
+      async () => validateContract(await load('no_metadata')),
+      /metadata_props\["oneflow.policy"\]: expected 'schema_version 1 policy JSON', found 'metadata_props\["oneflow.policy"\] is missing/,
+    );
   });
 
   it('checks signature: wrong dtype, symbolic dims, missing output, extra input', async () => {
@@ -53,8 +63,16 @@ describe('validateContract', () => {
     const edit = (patch: Partial<OnnxModel>): OnnxModel => ({ ...base, ...patch });
     const state = base.inputs[0]!;
     const noise = base.inputs[1]!;
-    assert.deepEqual(checkContract(edit({ inputs: [{ ...state, elemType: 'float64' }, noise] }))[0], { field: 'input.state.type', expected: 'float32', found: 'float64' });
-    assert.deepEqual(checkContract(edit({ inputs: [{ ...state, shape: ['batch', 2, 5] }, noise] }))[0], { field: 'input.state.shape', expected: [1, 2, 5], found: ['batch', 2, 5] });
+    assert.deepEqual(checkContract(edit({ inputs: [{ ...state, elemType: 'float64' }, noise] }))[0], {
+      field: 'input.state.type',
+      expected: 'float32',
+      found: 'float64',
+    });
+    assert.deepEqual(checkContract(edit({ inputs: [{ ...state, shape: ['batch', 2, 5] }, noise] }))[0], {
+      field: 'input.state.shape',
+      expected: [1, 2, 5],
+      found: ['batch', 2, 5],
+    });
     assert.deepEqual(checkContract(edit({ outputs: [] }))[0], { field: 'output.action', expected: 'float32 [1,16,2]', found: 'missing' });
     assert.equal(checkContract(edit({ inputs: [state, noise, { name: 'extra', elemType: 'float32', shape: [1] }] }))[0]?.field, 'inputs');
   });
@@ -62,10 +80,15 @@ describe('validateContract', () => {
 
 describe('parsePolicyMetadata', () => {
   const valid = {
-    schema_version: 1, name: 'p', method: 'oneflow', network_calls_per_inference: 1,
+    schema_version: 1,
+    name: 'p',
+    method: 'oneflow',
+    network_calls_per_inference: 1,
     observation: { n_obs_steps: 2, obs_interval_s: 0.1, state: { names: ['agent_x', 'agent_y'], sources: ['joint_states', 'joint_states'] }, image: null },
     action: { names: ['agent_x', 'agent_y'], horizon: 16, n_action_steps: 8, first_step_offset: -1, control_rate_hz: 10, low: [0, 0], high: [512, 512] },
-    noise: { shape: [1, 1, 16, 2] }, provenance: {}, eval: null,
+    noise: { shape: [1, 1, 16, 2] },
+    provenance: {},
+    eval: null,
   };
   const mutate = (f: (o: any) => void): string => {
     const o = structuredClone(valid);
@@ -95,11 +118,17 @@ describe('parsePolicyMetadata', () => {
   ];
   for (const [label, f, field] of bad) {
     it(`refuses ${label} naming ${field}`, () => {
-      assert.throws(() => parsePolicyMetadata(mutate(f)), (e: unknown) => {
-        assert.ok(e instanceof ModelContractError);
-        assert.ok(e.mismatches.some((m) => m.field === field), JSON.stringify(e.mismatches));
-        return true;
-      });
+      assert.throws(
+        () => parsePolicyMetadata(mutate(f)),
+        (e: unknown) => {
+          assert.ok(e instanceof ModelContractError);
+          assert.ok(
+            e.mismatches.some((m) => m.field === field),
+            JSON.stringify(e.mismatches),
+          );
+          return true;
+        },
+      );
     });
   }
 

@@ -15,7 +15,10 @@ describe('oneflow inspect', () => {
     const r = inspect(join(FIXTURES, 'tiny_ddpm100.onnx'), '--json');
     assert.equal(r.status, 0, r.stderr);
     const j = JSON.parse(r.stdout);
-    assert.deepEqual(j.inputs.map((i: { name: string }) => i.name), ['state', 'noise']);
+    assert.deepEqual(
+      j.inputs.map((i: { name: string }) => i.name),
+      ['state', 'noise'],
+    );
     assert.equal(j.policy.network_calls_per_inference, 100);
     assert.equal(j.flopsPerInference, j.flops.total);
     assert.ok(j.flopsPerInference > 0 && j.parameterCount > 0 && j.fileSizeBytes > 0);

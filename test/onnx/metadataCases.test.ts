@@ -34,12 +34,19 @@ describe('oneflow.policy metadata: the shared table of bad cases', () => {
   });
   for (const c of table.cases) {
     it(`refuses ${c.name}`, () => {
-      assert.throws(() => parsePolicyMetadata(caseText(table.valid, c)), (e: unknown) => {
-        assert.ok(e instanceof ModelContractError, String(e));
-        assert.deepEqual(e.mismatches.map((m) => m.field), c.fields, e.message);
-        assert.ok(String(e.mismatches[0]?.expected).includes(c.expect), e.message);
-        return true;
-      });
+      assert.throws(
+        () => parsePolicyMetadata(caseText(table.valid, c)),
+        (e: unknown) => {
+          assert.ok(e instanceof ModelContractError, String(e));
+          assert.deepEqual(
+            e.mismatches.map((m) => m.field),
+            c.fields,
+            e.message,
+          );
+          assert.ok(String(e.mismatches[0]?.expected).includes(c.expect), e.message);
+          return true;
+        },
+      );
     });
   }
   it('names 1e309 as Infinity in the message, not null', () => {
@@ -49,8 +56,9 @@ describe('oneflow.policy metadata: the shared table of bad cases', () => {
   it('the TypeScript method and source lists are the schema enums', () => {
     const props = POLICY_SCHEMA.properties as unknown as Record<string, { enum?: unknown[] }>;
     assert.deepEqual(props['method']?.enum, [...POLICY_METHODS]);
-    const sources = (POLICY_SCHEMA as unknown as { properties: { observation: { properties: { state: { properties: { sources: { items: { enum: unknown[] } } } } } } } })
-      .properties.observation.properties.state.properties.sources.items.enum;
+    const sources = (
+      POLICY_SCHEMA as unknown as { properties: { observation: { properties: { state: { properties: { sources: { items: { enum: unknown[] } } } } } } } }
+    ).properties.observation.properties.state.properties.sources.items.enum;
     assert.deepEqual(sources, [...STATE_SOURCES]);
   });
   it('the schema the node reads is the one every install ships: npm files, the ROS package, the Docker context', () => {
@@ -58,7 +66,10 @@ describe('oneflow.policy metadata: the shared table of bad cases', () => {
     assert.equal(rel, join('training', 'oneflow_train', 'policy_metadata.schema.json'));
     const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { files: string[] };
     assert.ok(pkg.files.includes(rel), `package.json files lacks ${rel}`);
-    assert.match(readFileSync('CMakeLists.txt', 'utf8'), /install\(FILES training\/oneflow_train\/policy_metadata\.schema\.json DESTINATION share\/\$\{PROJECT_NAME\}\/training\/oneflow_train\)/);
+    assert.match(
+      readFileSync('CMakeLists.txt', 'utf8'),
+      /install\(FILES training\/oneflow_train\/policy_metadata\.schema\.json DESTINATION share\/\$\{PROJECT_NAME\}\/training\/oneflow_train\)/,
+    );
     assert.match(readFileSync('.dockerignore', 'utf8'), /^!training\/oneflow_train\/policy_metadata\.schema\.json$/m);
   });
 });

@@ -17,11 +17,17 @@ const manifest = JSON.parse(readFileSync(join(FIXTURES, 'manifest.json'), 'utf8'
 describe('readOnnxModel on fixtures', () => {
   it('reads the one-step fixture: signature, metadata, file facts', async () => {
     const m = await readOnnxModel(join(FIXTURES, 'tiny_onestep.onnx'));
-    assert.deepEqual(m.inputs.map((i) => [i.name, i.elemType, i.shape]), [
-      ['state', 'float32', [1, 2, 5]],
-      ['noise', 'float32', [1, 1, 16, 2]],
-    ]);
-    assert.deepEqual(m.outputs.map((o) => [o.name, o.elemType, o.shape]), [['action', 'float32', [1, 16, 2]]]);
+    assert.deepEqual(
+      m.inputs.map((i) => [i.name, i.elemType, i.shape]),
+      [
+        ['state', 'float32', [1, 2, 5]],
+        ['noise', 'float32', [1, 1, 16, 2]],
+      ],
+    );
+    assert.deepEqual(
+      m.outputs.map((o) => [o.name, o.elemType, o.shape]),
+      [['action', 'float32', [1, 16, 2]]],
+    );
     assert.equal(m.policyError, null);
     assert.equal(m.policy?.schema_version, 1);
     assert.equal(m.policy?.network_calls_per_inference, 1);
@@ -61,7 +67,10 @@ describe('readOnnxModel on fixtures', () => {
 
   it('reads the image fixture with a uint8 image input', async () => {
     const m = await readOnnxModel(join(FIXTURES, 'tiny_image_onestep.onnx'));
-    assert.deepEqual(m.inputs.find((i) => i.name === 'image'), { name: 'image', elemType: 'uint8', shape: [1, 2, 96, 96, 3] });
+    assert.deepEqual(
+      m.inputs.find((i) => i.name === 'image'),
+      { name: 'image', elemType: 'uint8', shape: [1, 2, 96, 96, 3] },
+    );
     assert.deepEqual(m.policy?.observation.image, { height: 96, width: 96, source: 'camera' });
     assert.deepEqual(m.inputs.find((i) => i.name === 'state')?.shape, [1, 2, 2]);
     assert.deepEqual(m.policy?.observation.state.names, ['agent_x', 'agent_y']);
@@ -103,12 +112,15 @@ describe('corrupt, truncated and non-ONNX files', () => {
   ];
   for (const [label, bytes] of junk) {
     it(`${label}: OnnxFormatError with a clear message`, () => {
-      assert.throws(() => parseOnnxModel(bytes, label), (err: unknown) => {
-        assert.ok(err instanceof OnnxFormatError, `got ${String(err)}`);
-        assert.equal(err.code, 'ONNX_FORMAT');
-        assert.match(err.message, /not (a valid ONNX ModelProto|an ONNX model)/);
-        return true;
-      });
+      assert.throws(
+        () => parseOnnxModel(bytes, label),
+        (err: unknown) => {
+          assert.ok(err instanceof OnnxFormatError, `got ${String(err)}`);
+          assert.equal(err.code, 'ONNX_FORMAT');
+          assert.match(err.message, /not (a valid ONNX ModelProto|an ONNX model)/);
+          return true;
+        },
+      );
     });
   }
 

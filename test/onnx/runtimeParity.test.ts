@@ -27,7 +27,9 @@ function tensor(spec: Vector['inputs'][string]): ort.Tensor {
 }
 
 describe('onnxruntime-node runs the fixtures like Python onnxruntime', () => {
-  for (const file of readdirSync(FIXTURES).filter((f) => f.endsWith('.expected.json')).sort()) {
+  for (const file of readdirSync(FIXTURES)
+    .filter((f) => f.endsWith('.expected.json'))
+    .sort()) {
     it(file.replace('.expected.json', ''), async () => {
       const v = JSON.parse(readFileSync(join(FIXTURES, file), 'utf8')) as Vector;
       const session = await ort.InferenceSession.create(join(FIXTURES, v.model), { intraOpNumThreads: 1, interOpNumThreads: 1 });

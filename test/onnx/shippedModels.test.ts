@@ -9,7 +9,11 @@ import { describe, it } from 'node:test';
 import { checkContract, readOnnxModel, type OnnxModelFile } from '../../src/onnx/index.js';
 
 const MODELS = process.env['ONEFLOW_MODELS_DIR'] ?? join(process.cwd(), 'models'); // override to check another folder
-const files = existsSync(MODELS) ? readdirSync(MODELS).filter((f) => f.endsWith('.onnx')).sort() : [];
+const files = existsSync(MODELS)
+  ? readdirSync(MODELS)
+      .filter((f) => f.endsWith('.onnx'))
+      .sort()
+  : [];
 const prov = (m: OnnxModelFile, key: string): string | null => {
   const v = m.policy?.provenance[key];
   return typeof v === 'string' ? normalize(v) : null;
@@ -17,7 +21,11 @@ const prov = (m: OnnxModelFile, key: string): string | null => {
 
 /** Paired by weights hash, else config hash (both written by `oneflow-train export`), else checkpoint path. */
 function isTeacherOf(teacher: OnnxModelFile, student: OnnxModelFile): boolean {
-  for (const [mine, theirs] of [['weights_sha256', 'teacher_weights_sha256'], ['config_sha256', 'teacher_config_sha256'], ['checkpoint', 'teacher']]) {
+  for (const [mine, theirs] of [
+    ['weights_sha256', 'teacher_weights_sha256'],
+    ['config_sha256', 'teacher_config_sha256'],
+    ['checkpoint', 'teacher'],
+  ]) {
     const a = prov(teacher, mine!);
     const b = prov(student, theirs!);
     if (a !== null && b !== null) return a === b;

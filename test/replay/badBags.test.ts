@@ -15,8 +15,16 @@ test('one JointState logged a year late and one logged at t≈0: the tick grid c
   const bag = await editedFixture('outliers', (topic, ns, msg) => {
     if (topic !== '/joint_states') return [{ logTimeNs: ns, msg }];
     seen += 1;
-    if (seen === 10) return [{ logTimeNs: ns, msg }, { logTimeNs: ns + YEAR_NS, msg }];
-    if (seen === 20) return [{ logTimeNs: ns, msg }, { logTimeNs: 1n, msg }];
+    if (seen === 10)
+      return [
+        { logTimeNs: ns, msg },
+        { logTimeNs: ns + YEAR_NS, msg },
+      ];
+    if (seen === 20)
+      return [
+        { logTimeNs: ns, msg },
+        { logTimeNs: 1n, msg },
+      ];
     return [{ logTimeNs: ns, msg }];
   });
   const outDir = join(tempDir(), 'out');
@@ -27,7 +35,10 @@ test('one JointState logged a year late and one logged at t≈0: the tick grid c
   assert.equal(s.bag_start_ns, '1700000000000000000');
   assert.equal(s.input.problems.log_time_outlier, 2);
   const examples = s.input.problem_examples.filter((p) => p.kind === 'log_time_outlier').map((p) => p.message);
-  assert.match(examples.join('\n'), /\/joint_states at 0\.000000001 s: log time is 1699999999\.999999999 s before the replayed data \(1700000000\.000000000 s … 1700000004\.800000000 s\); skipped/);
+  assert.match(
+    examples.join('\n'),
+    /\/joint_states at 0\.000000001 s: log time is 1699999999\.999999999 s before the replayed data \(1700000000\.000000000 s … 1700000004\.800000000 s\); skipped/,
+  );
   assert.match(examples.join('\n'), /\/joint_states at 1731536000\.900000000 s: log time is 31535996\.100000000 s after the replayed data/);
   const out = await BagReader.open(outDir);
   assert.equal(out.topic('/joint_states')?.messageCount, 49); // the outliers are not copied either
@@ -39,7 +50,10 @@ test('a bag cut before its first complete chunk is reported as truncated, not as
   writeFileSync(path, readFileSync('test/fixtures/bags/pusht_ep205/pusht_ep205.mcap').subarray(0, 2000));
   await assert.rejects(replayWithFake(path), (e: unknown) => {
     assert.ok(e instanceof ReplayInputError, String(e));
-    assert.match((e as Error).message, /has no messages on \/joint_states .*; the bag is truncated: .*stub\.mcap is truncated or its index is damaged .*recovered 0 messages/);
+    assert.match(
+      (e as Error).message,
+      /has no messages on \/joint_states .*; the bag is truncated: .*stub\.mcap is truncated or its index is damaged .*recovered 0 messages/,
+    );
     assert.doesNotMatch((e as Error).message, /topics in the bag: none/);
     return true;
   });
@@ -76,7 +90,10 @@ test('--out at a file or under a file, or in a directory without write permissio
   const dir = tempDir();
   writeFileSync(join(dir, 'plain'), 'x');
   await assert.rejects(BagWriter.create(join(dir, 'plain')), /cannot create the output bag directory .*plain: it is a file; choose another --out/);
-  await assert.rejects(BagWriter.create(join(dir, 'plain', 'sub')), /cannot create the output bag directory .*plain\/sub: .*plain is a file; choose another --out/);
+  await assert.rejects(
+    BagWriter.create(join(dir, 'plain', 'sub')),
+    /cannot create the output bag directory .*plain\/sub: .*plain is a file; choose another --out/,
+  );
   if (process.getuid?.() !== 0) {
     mkdirSync(join(dir, 'ro'));
     chmodSync(join(dir, 'ro'), 0o500);

@@ -69,7 +69,10 @@ test('unreadable input exits 4, bad arguments exit 2, with one clear line and no
   assert.match(refused.stderr, /actionJointNames must be 2 names/);
   const badConfig = oneflow(FIXTURE_BAG, '--param', 'executionMode=bogus', '--out', join(dir, 'o3'));
   assert.equal(badConfig.code, 2);
-  assert.match(badConfig.stderr, /^oneflow replay: invalid node config: executionMode must be one of receding_horizon \| dp \| temporal_ensembling, got 'bogus'\n$/);
+  assert.match(
+    badConfig.stderr,
+    /^oneflow replay: invalid node config: executionMode must be one of receding_horizon \| dp \| temporal_ensembling, got 'bogus'\n$/,
+  );
   mkdirSync(join(dir, 'taken'));
   writeFileSync(join(dir, 'taken', 'metadata.yaml'), '');
   const taken = oneflow(FIXTURE_BAG, '--out', join(dir, 'taken'));

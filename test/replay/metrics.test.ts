@@ -8,7 +8,15 @@ import { FIXTURE_BAG } from './helpers.js';
 test('--metrics-port serves Prometheus /metrics and /readyz while the replay runs (and for --linger-sec after)', async () => {
   const port = 20000 + Math.floor(Math.random() * 20000);
   const child = spawn(process.execPath, [
-    'dist/src/cli.js', 'replay', FIXTURE_BAG, '--out', join(tempDir(), 'm'), '--metrics-port', String(port), '--linger-sec', '1',
+    'dist/src/cli.js',
+    'replay',
+    FIXTURE_BAG,
+    '--out',
+    join(tempDir(), 'm'),
+    '--metrics-port',
+    String(port),
+    '--linger-sec',
+    '1',
   ]);
   let stderr = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));

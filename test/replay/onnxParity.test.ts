@@ -69,15 +69,19 @@ test('image policy: the camera path equals onnxruntime in Python within 1e-5', {
 
 const SHIPPED_STUDENT = 'models/pusht_image_student_cpu_onestep.onnx';
 
-test('the shipped image student on a shipped bag: byte-identical run to run, equal to onnxruntime in Python', { skip: !existsSync(SHIPPED_STUDENT) && `${SHIPPED_STUDENT} not shipped` }, async () => {
-  const a = join(tempDir(), 'shipped');
-  const b = join(tempDir(), 'shipped');
-  const s = await replayOnnx(SHIPPED_STUDENT, a, 0);
-  await replayOnnx(SHIPPED_STUDENT, b, 0);
-  assert.equal(s.ticks.by_outcome.ok, 48);
-  assert.ok(readFileSync(join(a, 'shipped_0.mcap')).equals(readFileSync(join(b, 'shipped_0.mcap'))), 'output bags differ');
-  if (!HAVE_PYTHON) return;
-  const p = parity(a, SHIPPED_STUDENT, 0);
-  assert.equal(p.chunks_compared, 46);
-  assert.ok(p.max_abs_diff <= 1e-5, `max |TS − Python| = ${p.max_abs_diff} px`);
-});
+test(
+  'the shipped image student on a shipped bag: byte-identical run to run, equal to onnxruntime in Python',
+  { skip: !existsSync(SHIPPED_STUDENT) && `${SHIPPED_STUDENT} not shipped` },
+  async () => {
+    const a = join(tempDir(), 'shipped');
+    const b = join(tempDir(), 'shipped');
+    const s = await replayOnnx(SHIPPED_STUDENT, a, 0);
+    await replayOnnx(SHIPPED_STUDENT, b, 0);
+    assert.equal(s.ticks.by_outcome.ok, 48);
+    assert.ok(readFileSync(join(a, 'shipped_0.mcap')).equals(readFileSync(join(b, 'shipped_0.mcap'))), 'output bags differ');
+    if (!HAVE_PYTHON) return;
+    const p = parity(a, SHIPPED_STUDENT, 0);
+    assert.equal(p.chunks_compared, 46);
+    assert.ok(p.max_abs_diff <= 1e-5, `max |TS − Python| = ${p.max_abs_diff} px`);
+  },
+);

@@ -98,7 +98,10 @@ test('a bag without a topic the model needs stops with a message naming the topi
   const dir = await editedFixture('nopose', (_t, ns, msg) => [{ logTimeNs: ns, msg }], ['/object_pose']);
   await assert.rejects(replayWithFake(dir), (e: unknown) => {
     assert.ok(e instanceof ReplayInputError);
-    assert.match(e.message, /has no messages on \/object_pose \(geometry_msgs\/msg\/PoseStamped\), which model test_policy needs for its 'object_pose' input; topics in the bag: \/camera\/image_raw/);
+    assert.match(
+      e.message,
+      /has no messages on \/object_pose \(geometry_msgs\/msg\/PoseStamped\), which model test_policy needs for its 'object_pose' input; topics in the bag: \/camera\/image_raw/,
+    );
     return true;
   });
 });
@@ -108,7 +111,11 @@ test('gaps, duplicate and out-of-order stamps are counted and named; the watchdo
   const dir = await editedFixture('messy', (topic, ns, msg) => {
     if (topic === '/joint_states') {
       if (ns >= T(1.0) && ns < T(2.0)) return null; // a 1.1 s gap
-      if (ns === T(3.0)) return [{ logTimeNs: ns, msg }, { logTimeNs: ns + 1n, msg }]; // duplicate stamp
+      if (ns === T(3.0))
+        return [
+          { logTimeNs: ns, msg },
+          { logTimeNs: ns + 1n, msg },
+        ]; // duplicate stamp
       if (ns === T(2.5)) return [{ logTimeNs: ns, raw: new Uint8Array([0, 1, 0, 0, 9, 9]) }]; // undecodable
       if (ns === T(4.0)) {
         const old = { ...msg, header: { ...msg.header, stamp: { sec: 1700000003, nanosec: 500_000_000 } } };
@@ -128,7 +135,10 @@ test('gaps, duplicate and out-of-order stamps are counted and named; the watchdo
   assert.match(text, /\/joint_states: duplicate header stamp 1700000003\.000000000 s/);
   assert.match(text, /\/joint_states: header stamp 1700000003\.500000000 s is 0\.400 s earlier than the previous 1700000003\.900000000 s/);
   assert.ok(s.ticks.by_outcome.stale_input! > 0, JSON.stringify(s.ticks));
-  assert.ok(s.watchdog.transitions.some((t) => t.from === 'RUNNING' && t.outcome === 'stale_input'), JSON.stringify(s.watchdog));
+  assert.ok(
+    s.watchdog.transitions.some((t) => t.from === 'RUNNING' && t.outcome === 'stale_input'),
+    JSON.stringify(s.watchdog),
+  );
   assert.equal(s.watchdog.final_state, 'RUNNING');
 });
 
@@ -137,7 +147,10 @@ test('topics the node does not use are copied as they are, schema encoding inclu
   const dir = join(tempDir(), 'extra');
   const w = await BagWriter.create(dir);
   for (const t of src.topics) await w.addTopic(t.topic, t.type);
-  await w.addTopic('/diag', 'acme_msgs/msg/Diag', { definition: 'module acme_msgs { module msg { struct Diag { double v; }; }; };', schemaEncoding: 'ros2idl' });
+  await w.addTopic('/diag', 'acme_msgs/msg/Diag', {
+    definition: 'module acme_msgs { module msg { struct Diag { double v; }; }; };',
+    schemaEncoding: 'ros2idl',
+  });
   let first = true;
   for await (const m of src.messages()) {
     await w.writeRaw(m.topic, m.logTimeNs, m.data);

@@ -12,7 +12,16 @@
 // TimeSource's own subscription, which is RELIABLE — a best-effort /clock publisher (`ros2 bag play --clock`)
 // never reaches it; deliver() models that QoS incompatibility.
 import { readFileSync } from 'node:fs';
-import type { RclEntityOptions, RclModule, RclNodeParameterOverrides, RclParameter, RclParameterValue, RclRange, RclTime, RclTimeMsg } from '../../src/transport/rclnodejsApi.js';
+import type {
+  RclEntityOptions,
+  RclModule,
+  RclNodeParameterOverrides,
+  RclParameter,
+  RclParameterValue,
+  RclRange,
+  RclTime,
+  RclTimeMsg,
+} from '../../src/transport/rclnodejsApi.js';
 
 export const ParameterType = Object.freeze({
   PARAMETER_NOT_SET: 0,
@@ -31,20 +40,33 @@ function validValue(value: unknown, type: number): boolean {
   const T = ParameterType;
   const every = (t: string) => Array.isArray(value) && value.every((v) => typeof v === t);
   switch (type) {
-    case T.PARAMETER_BOOL: return typeof value === 'boolean';
-    case T.PARAMETER_INTEGER: return typeof value === 'bigint';
-    case T.PARAMETER_DOUBLE: return typeof value === 'number';
-    case T.PARAMETER_STRING: return typeof value === 'string';
-    case T.PARAMETER_BOOL_ARRAY: return every('boolean');
-    case T.PARAMETER_INTEGER_ARRAY: return every('bigint');
-    case T.PARAMETER_DOUBLE_ARRAY: return every('number');
-    case T.PARAMETER_STRING_ARRAY: return every('string');
-    default: return false;
+    case T.PARAMETER_BOOL:
+      return typeof value === 'boolean';
+    case T.PARAMETER_INTEGER:
+      return typeof value === 'bigint';
+    case T.PARAMETER_DOUBLE:
+      return typeof value === 'number';
+    case T.PARAMETER_STRING:
+      return typeof value === 'string';
+    case T.PARAMETER_BOOL_ARRAY:
+      return every('boolean');
+    case T.PARAMETER_INTEGER_ARRAY:
+      return every('bigint');
+    case T.PARAMETER_DOUBLE_ARRAY:
+      return every('number');
+    case T.PARAMETER_STRING_ARRAY:
+      return every('string');
+    default:
+      return false;
   }
 }
 
 export class Parameter implements RclParameter {
-  constructor(readonly name: string, readonly type: number, public value: RclParameterValue) {
+  constructor(
+    readonly name: string,
+    readonly type: number,
+    public value: RclParameterValue,
+  ) {
     // lib/parameter.js: an INTEGER given as a number becomes a bigint (the addon hands integers over as numbers).
     if (type === ParameterType.PARAMETER_INTEGER && typeof value === 'number' && Number.isInteger(value)) this.value = value = BigInt(value);
     if (!validValue(value, type)) throw new TypeError(`Parameter ${name}: value ${String(value)} (${typeof value}) is not of type ${type}`);
@@ -52,7 +74,11 @@ export class Parameter implements RclParameter {
 }
 
 class Range {
-  constructor(readonly fromValue: number | bigint, readonly toValue: number | bigint, readonly step: number | bigint) {}
+  constructor(
+    readonly fromValue: number | bigint,
+    readonly toValue: number | bigint,
+    readonly step: number | bigint,
+  ) {}
 }
 
 export class FloatingPointRange extends Range {
@@ -160,7 +186,11 @@ function unquote(text: string): string {
 function yamlParameter(name: string, text: string): Parameter {
   const T = ParameterType;
   if (text.startsWith('[') && text.endsWith(']')) {
-    const items = text.slice(1, -1).split(',').map((s) => s.trim()).filter((s) => s !== '');
+    const items = text
+      .slice(1, -1)
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
     if (items.length > 0 && items.every((s) => /^-?\d+$/.test(s))) return new Parameter(name, T.PARAMETER_INTEGER_ARRAY, items.map(BigInt));
     if (items.length > 0 && items.every((s) => !Number.isNaN(Number(s)))) return new Parameter(name, T.PARAMETER_DOUBLE_ARRAY, items.map(Number));
     return new Parameter(name, T.PARAMETER_STRING_ARRAY, items);
@@ -185,7 +215,11 @@ export class FakeNode {
   destroyed = false;
   readonly overrides: readonly Parameter[];
 
-  constructor(readonly nodeName: string, readonly ns: string, entries: readonly RclNodeParameterOverrides[]) {
+  constructor(
+    readonly nodeName: string,
+    readonly ns: string,
+    entries: readonly RclNodeParameterOverrides[],
+  ) {
     // lib/node.js _getNativeParameterOverrides: `/**` first, then the bare node name; nothing else.
     const merged = new Map<string, Parameter>();
     for (const key of ['/**', nodeName]) {
@@ -211,13 +245,19 @@ export class FakeNode {
     if (p.name === 'use_sim_time' && p.value === true) this.#startSimTime();
     return { successful: true };
   }
-  name(): string { return this.nodeName; }
-  namespace(): string { return this.ns; }
+  name(): string {
+    return this.nodeName;
+  }
+  namespace(): string {
+    return this.ns;
+  }
   getLogger() {
     const push = (level: string) => (m: string) => void this.log.push(`${level}: ${m}`);
     return { debug: push('debug'), info: push('info'), warn: push('warn'), error: push('error') };
   }
-  now() { return { nanoseconds: this.simTimeNs ?? this.nowNs }; }
+  now() {
+    return { nanoseconds: this.simTimeNs ?? this.nowNs };
+  }
   getClock() {
     const node = this; // eslint-disable-line @typescript-eslint/no-this-alias
     return {
@@ -226,8 +266,12 @@ export class FakeNode {
       },
     };
   }
-  getParameterOverrides(): Parameter[] { return [...this.overrides]; }
-  hasParameter(name: string): boolean { return this.parameters.has(name); }
+  getParameterOverrides(): Parameter[] {
+    return [...this.overrides];
+  }
+  hasParameter(name: string): boolean {
+    return this.parameters.has(name);
+  }
   getParameter(name: string): Parameter {
     return this.parameters.get(name) ?? new Parameter(name, ParameterType.PARAMETER_NOT_SET, undefined as never);
   }
@@ -240,7 +284,8 @@ export class FakeNode {
     if (desc.range !== null) {
       const okType = desc.range instanceof IntegerRange ? param.type === ParameterType.PARAMETER_INTEGER : param.type === ParameterType.PARAMETER_DOUBLE;
       if (!okType) throw new Error(`Incompatible Range for parameter type (${param.name})`);
-      if (!(desc.range as unknown as { inRange(v: unknown): boolean }).inRange(param.value)) throw new RangeError(`Parameter ${param.name}: ${String(param.value)} out of range`);
+      if (!(desc.range as unknown as { inRange(v: unknown): boolean }).inRange(param.value))
+        throw new RangeError(`Parameter ${param.name}: ${String(param.value)} out of range`);
     }
     this.parameters.set(param.name, param);
     this.descriptors.set(param.name, desc);
@@ -254,7 +299,10 @@ export class FakeNode {
   createPublisher(typeClass: string, topic: string, options?: RclEntityOptions) {
     const sent: Buffer[] = [];
     const pub: FakePublisher = {
-      typeClass, topic, options, sent,
+      typeClass,
+      topic,
+      options,
+      sent,
       publish(m: Buffer) {
         // rclnodejs publishes a Buffer raw and serialises anything else from a message object: refuse the latter.
         if (!Buffer.isBuffer(m)) throw new TypeError(`${topic}: publish() got ${Object.prototype.toString.call(m)}, not a Buffer`);
@@ -271,9 +319,15 @@ export class FakeNode {
     this.timers.push(timer);
     return { cancel: () => void (timer.cancelled = true) };
   }
-  spin(): void { this.spinning = true; }
-  stop(): void { this.spinning = false; }
-  destroy(): void { this.destroyed = true; }
+  spin(): void {
+    this.spinning = true;
+  }
+  stop(): void {
+    this.spinning = false;
+  }
+  destroy(): void {
+    this.destroyed = true;
+  }
   /** Delivers raw CDR bytes to every raw subscription on `topic` the publisher's reliability matches (a
    * best-effort publisher never reaches a reliable subscription); returns how many got it. */
   deliver(topic: string, bytes: Uint8Array, publisher: Reliability = 'reliable'): number {
@@ -332,9 +386,15 @@ export function makeFakeRclnodejs() {
       }
       return out;
     },
-    removeSignalHandlers() { state.signalHandlersRemoved = true; },
-    shutdown() { state.shutdown = true; },
-    isShutdown() { return state.shutdown; },
+    removeSignalHandlers() {
+      state.signalHandlersRemoved = true;
+    },
+    shutdown() {
+      state.shutdown = true;
+    },
+    isShutdown() {
+      return state.shutdown;
+    },
     Node: class extends FakeNode {
       constructor(name: string, namespace = '') {
         const argv = state.argv ?? [];
@@ -350,11 +410,17 @@ export function makeFakeRclnodejs() {
       if (handle !== context) throw new TypeError('not the default context handle');
       const entries = parseRosArgOverrides(state.argv ?? []).map((e) => ({
         name: e.name,
-        parameters: e.parameters.map((p) => ({ name: p.name, type: p.type, value: (p.type === ParameterType.PARAMETER_INTEGER ? Number(p.value) : p.value) as RclParameterValue })),
+        parameters: e.parameters.map((p) => ({
+          name: p.name,
+          type: p.type,
+          value: (p.type === ParameterType.PARAMETER_INTEGER ? Number(p.value) : p.value) as RclParameterValue,
+        })),
       }));
       return entries.length === 0 ? undefined : entries;
     },
-    NodeOptions: class { constructor(readonly startParameterServices = true) {} },
+    NodeOptions: class {
+      constructor(readonly startParameterServices = true) {}
+    },
     Parameter,
     ParameterDescriptor,
     ParameterType,

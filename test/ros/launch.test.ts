@@ -17,7 +17,18 @@ test('launch files compile and declare the documented arguments (stub launch mod
   assert.equal(r.status, 0, `launch_check.py failed:\n${r.stdout}\n${r.stderr}`);
   const result = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { policy: string[]; bag_demo: string[]; packages: string[] };
   assert.deepEqual(result.packages, ['oneflow', 'oneflow_msgs'], 'package.xml files parse (XML) and declare what colcon needs');
-  for (const name of ['model', 'params_file', 'namespace', 'camera_topic', 'joint_states_topic', 'action_chunk_topic', 'joint_trajectory_topic', 'metrics_port', 'log_level', 'use_sim_time']) {
+  for (const name of [
+    'model',
+    'params_file',
+    'namespace',
+    'camera_topic',
+    'joint_states_topic',
+    'action_chunk_topic',
+    'joint_trajectory_topic',
+    'metrics_port',
+    'log_level',
+    'use_sim_time',
+  ]) {
     assert.ok(result.policy.includes(name), `policy.launch.py declares ${name}`);
     assert.ok(result.bag_demo.includes(name), `bag_demo.launch.py forwards ${name}`);
   }
@@ -30,7 +41,10 @@ test('CMakeLists.txt: node_modules and dist are installed so that colcon --symli
   // install/ (seen live on Jazzy, issue 17). Executables are installed with install(PROGRAMS) instead.
   const cmake = readFileSync(join(ROOT, 'CMakeLists.txt'), 'utf8').replace(/#.*$/gm, '');
   const installs = [...cmake.matchAll(/install\s*\(\s*DIRECTORY([^)]*)\)/g)].map((m) => m[1]!);
-  assert.ok(installs.some((args) => /\bnode_modules\b/.test(args)), 'node_modules is installed');
+  assert.ok(
+    installs.some((args) => /\bnode_modules\b/.test(args)),
+    'node_modules is installed',
+  );
   for (const args of installs) {
     assert.doesNotMatch(args, /USE_SOURCE_PERMISSIONS|FILE_PERMISSIONS|DIRECTORY_PERMISSIONS/, `install(DIRECTORY${args}) would be copied, not symlinked`);
   }
@@ -38,7 +52,11 @@ test('CMakeLists.txt: node_modules and dist are installed so that colcon --symli
 
 test('npm ci: run non-interactively (npm_config_yes) and refused when ROS is sourced but rclnodejs was dropped', () => {
   const makefile = readFileSync(join(ROOT, 'Makefile'), 'utf8');
-  assert.match(makefile, /npm_config_yes=true npm ci[^\n]*\n\s*bash scripts\/ros-npm-guard\.sh node_modules/, 'make setup runs npm ci with npm_config_yes, then the guard');
+  assert.match(
+    makefile,
+    /npm_config_yes=true npm ci[^\n]*\n\s*bash scripts\/ros-npm-guard\.sh node_modules/,
+    'make setup runs npm ci with npm_config_yes, then the guard',
+  );
   const dir = mkdtempSync(join(tmpdir(), 'oneflow-nm-'));
   const guard = (env: Record<string, string>) =>
     spawnSync('bash', [join(ROOT, 'scripts/ros-npm-guard.sh'), join(dir, 'node_modules')], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...env } });
@@ -66,7 +84,7 @@ function fakeBin(names: string[]): string {
   return dir;
 }
 
-test('lib/oneflow/policy_node runs `node share/oneflow/dist/src/cli.js run` with launch\'s --ros-args', () => {
+test("lib/oneflow/policy_node runs `node share/oneflow/dist/src/cli.js run` with launch's --ros-args", () => {
   const prefix = mkdtempSync(join(tmpdir(), 'oneflow-prefix-'));
   const bin = fakeBin(['node']);
   try {
@@ -96,7 +114,14 @@ test('docker entrypoint: name:=value arguments go to ros2 launch (with the metri
   const bin = fakeBin(['ros2', 'echo-args']);
   const setup = join(bin, 'setup.bash');
   writeFileSync(setup, 'export SOURCED_COUNT=$(( ${SOURCED_COUNT:-0} + 1 ))\n');
-  const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, ROS_DISTRO: 'jazzy', ONEFLOW_ROS_SETUP: setup, ONEFLOW_SETUP: setup, ONEFLOW_METRICS_PORT: '9464' };
+  const env = {
+    ...process.env,
+    PATH: `${bin}:${process.env.PATH}`,
+    ROS_DISTRO: 'jazzy',
+    ONEFLOW_ROS_SETUP: setup,
+    ONEFLOW_SETUP: setup,
+    ONEFLOW_METRICS_PORT: '9464',
+  };
   const run = (args: string[]) => spawnSync('bash', [join(ROOT, 'scripts/docker-entrypoint.sh'), ...args], { encoding: 'utf8', env });
   try {
     const launch = run(['model:=/models/x.onnx']);

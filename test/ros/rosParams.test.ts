@@ -3,13 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { ConfigError } from '../../src/errors.js';
-import {
-  ROS_PARAMETERS,
-  declareRosParameters,
-  nodeConfigFromParameters,
-  parameterTable,
-  type RosParameterValue,
-} from '../../src/config/rosParams.js';
+import { ROS_PARAMETERS, declareRosParameters, nodeConfigFromParameters, parameterTable, type RosParameterValue } from '../../src/config/rosParams.js';
 import type { RclModule, RclNode } from '../../src/transport/rclnodejsApi.js';
 import { FloatingPointRange, IntegerRange, ParameterType, makeFakeRclnodejs, type FakeNode } from './fakeRclnodejs.js';
 
@@ -30,8 +24,13 @@ test('every parameter is declared read-only with its type, description and range
     assert.ok(d, `${spec.name} declared`);
     assert.equal(d.readOnly, true, spec.name);
     assert.ok(d.description.length > 10, `${spec.name} has a description`);
-    const expected = { double: ParameterType.PARAMETER_DOUBLE, integer: ParameterType.PARAMETER_INTEGER, string: ParameterType.PARAMETER_STRING,
-      string_array: ParameterType.PARAMETER_STRING_ARRAY, double_array: ParameterType.PARAMETER_DOUBLE_ARRAY }[spec.kind];
+    const expected = {
+      double: ParameterType.PARAMETER_DOUBLE,
+      integer: ParameterType.PARAMETER_INTEGER,
+      string: ParameterType.PARAMETER_STRING,
+      string_array: ParameterType.PARAMETER_STRING_ARRAY,
+      double_array: ParameterType.PARAMETER_DOUBLE_ARRAY,
+    }[spec.kind];
     assert.equal(d.type, expected, `${spec.name} type`);
     if (spec.range !== undefined) {
       assert.ok(d.range instanceof (spec.kind === 'integer' ? IntegerRange : FloatingPointRange), `${spec.name} range class`);
@@ -49,9 +48,22 @@ test('every parameter is declared read-only with its type, description and range
 
 test('--ros-args -p overrides reach NodeConfig (integers for doubles, bigints, arrays, fractional rates)', async () => {
   const { rcl, node } = await nodeWith([
-    '-p', 'model:=/models/pusht.onnx', '-p', 'control_rate_hz:=50', '-p', 'deadline_sec:=0.015', '-p', 'metrics_port:=9464',
-    '-p', 'action_joint_names:=[shoulder, elbow]', '-p', 'hold_position:=[1, 2.5]', '-p', 'camera_topic:=/wrist/image_raw/compressed',
-    '-p', 'execution_mode:=temporal_ensembling',
+    '-p',
+    'model:=/models/pusht.onnx',
+    '-p',
+    'control_rate_hz:=50',
+    '-p',
+    'deadline_sec:=0.015',
+    '-p',
+    'metrics_port:=9464',
+    '-p',
+    'action_joint_names:=[shoulder, elbow]',
+    '-p',
+    'hold_position:=[1, 2.5]',
+    '-p',
+    'camera_topic:=/wrist/image_raw/compressed',
+    '-p',
+    'execution_mode:=temporal_ensembling',
   ]);
   const values = declare(rcl, node);
   const config = nodeConfigFromParameters(values);
@@ -79,14 +91,20 @@ test('deadline_sec 0 means 0.8 of the tick period', async () => {
 
 test('wrong types and out-of-range values are refused naming the parameter and the value', async () => {
   const wrongType = await nodeWith(['-p', 'control_rate_hz:=fast', '-p', 'metrics_port:=70000']);
-  assert.throws(() => declare(wrongType.rcl, wrongType.node), (err: unknown) => {
-    assert.ok(err instanceof ConfigError);
-    assert.match(err.message, /parameter control_rate_hz must be a double, got 'fast'/);
-    assert.match(err.message, /parameter metrics_port must be within \[0, 65535\].*got 70000/);
-    return true;
-  });
+  assert.throws(
+    () => declare(wrongType.rcl, wrongType.node),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.match(err.message, /parameter control_rate_hz must be a double, got 'fast'/);
+      assert.match(err.message, /parameter metrics_port must be within \[0, 65535\].*got 70000/);
+      return true;
+    },
+  );
   const zeroRate = await nodeWith(['-p', 'model:=/m.onnx', '-p', 'control_rate_hz:=0.0']);
-  assert.throws(() => nodeConfigFromParameters(declare(zeroRate.rcl, zeroRate.node)), /parameter control_rate_hz \(controlRateHz\) must be a number in \(0, 1000\], got 0/);
+  assert.throws(
+    () => nodeConfigFromParameters(declare(zeroRate.rcl, zeroRate.node)),
+    /parameter control_rate_hz \(controlRateHz\) must be a number in \(0, 1000\], got 0/,
+  );
   const noModel = await nodeWith([]);
   assert.throws(() => nodeConfigFromParameters(declare(noModel.rcl, noModel.node)), /parameter model \(modelPath\) must be a non-empty path/);
   const badMode = await nodeWith(['-p', 'model:=/m.onnx', '-p', 'execution_mode:=fastest']);
@@ -108,7 +126,10 @@ test('descriptor ranges agree with validateConfig at their edges', () => {
 
 /** Just enough YAML for config/policy.params.yaml: `key: scalar` and `key: [a, b]` under /** → ros__parameters. */
 function readParamsYaml(text: string): Record<string, RosParameterValue> {
-  const lines = text.split('\n').map((l) => l.replace(/\s+#.*$/, '').replace(/^#.*$/, '')).filter((l) => l.trim() !== '');
+  const lines = text
+    .split('\n')
+    .map((l) => l.replace(/\s+#.*$/, '').replace(/^#.*$/, ''))
+    .filter((l) => l.trim() !== '');
   assert.equal(lines[0], '/**:');
   assert.equal(lines[1]?.trim(), 'ros__parameters:');
   const out: Record<string, RosParameterValue> = {};

@@ -84,7 +84,13 @@ test('raw CDR in → the decoded message with the ROS receive time; garbage is c
   const transport = transportFor(rcl, node, config, metrics);
   const got: { topic: string; typeName: string; msg: unknown; receiveNs: bigint }[] = [];
   transport.subscribe(inputsFor(config, testPolicySpec()), (topic, typeName, msg, receiveNs) => void got.push({ topic, typeName, msg, receiveNs }));
-  const js: JointState = { header: { stamp: { sec: 1_700_000_000, nanosec: 5 }, frame_id: '' }, name: ['agent_x', 'agent_y'], position: [1.5, 2.5], velocity: [], effort: [] };
+  const js: JointState = {
+    header: { stamp: { sec: 1_700_000_000, nanosec: 5 }, frame_id: '' },
+    name: ['agent_x', 'agent_y'],
+    position: [1.5, 2.5],
+    velocity: [],
+    effort: [],
+  };
   node.nowNs = 1_700_000_000_100_000_000n;
   assert.equal(node.deliver('/joint_states', encodeMessage('sensor_msgs/msg/JointState', js)), 1);
   assert.equal(got.length, 1);
@@ -122,7 +128,10 @@ test('asBuffer wraps without copying; loadRclnodejs explains how to get rclnodej
   assert.deepEqual([...buf], [8, 7]);
   const missing = () => Promise.reject(new Error("Cannot find package 'rclnodejs'"));
   const sourced = { AMENT_PREFIX_PATH: '/opt/ros/jazzy' };
-  await assert.rejects(loadRclnodejs(missing, sourced), /rclnodejs is not available.*source \/opt\/ros\/jazzy\/setup\.bash.*oneflow replay.*\[cause=Cannot find package 'rclnodejs'\]/s);
+  await assert.rejects(
+    loadRclnodejs(missing, sourced),
+    /rclnodejs is not available.*source \/opt\/ros\/jazzy\/setup\.bash.*oneflow replay.*\[cause=Cannot find package 'rclnodejs'\]/s,
+  );
   const fake = makeFakeRclnodejs();
   assert.equal(await loadRclnodejs(() => Promise.resolve({ default: fake }), sourced), fake);
 });
@@ -151,7 +160,10 @@ async function replayBytes(spec: PolicySpec, config: NodeConfig): Promise<{ chun
   }
 }
 
-for (const [label, spec] of [['state policy', testPolicySpec()], ['image policy', IMAGE_SPEC]] as const) {
+for (const [label, spec] of [
+  ['state policy', testPolicySpec()],
+  ['image policy', IMAGE_SPEC],
+] as const) {
   test(`${label}: published bytes equal the replay output bag, message for message`, async () => {
     const config = validateConfig({ modelPath: 'fixture.onnx' });
     const replayed = await replayBytes(spec, config);

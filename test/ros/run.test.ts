@@ -76,8 +76,20 @@ const flush = async () => {
 test('withoutRosArgs and the drift-free tick time', () => {
   assert.deepEqual(withoutRosArgs(['--x', '--ros-args', '-r', '__node:=a', '--', '--y', '--ros-args', '-p', 'k:=v']), ['--x', '--y']);
   // What launch_ros (jazzy) really passes for policy.launch.py (captured with the real launch + launch_ros code).
-  const fromLaunch = ['--ros-args', '--log-level', 'info', '--ros-args', '-r', '__node:=oneflow_policy', '-r', '__ns:=/robot1',
-    '--params-file', '/opt/ros/jazzy/share/oneflow/config/policy.params.yaml', '--params-file', '/tmp/launch_params_nnyxjm7y'];
+  const fromLaunch = [
+    '--ros-args',
+    '--log-level',
+    'info',
+    '--ros-args',
+    '-r',
+    '__node:=oneflow_policy',
+    '-r',
+    '__ns:=/robot1',
+    '--params-file',
+    '/opt/ros/jazzy/share/oneflow/config/policy.params.yaml',
+    '--params-file',
+    '/tmp/launch_params_nnyxjm7y',
+  ];
   assert.deepEqual(withoutRosArgs(fromLaunch), []);
   assert.equal(scheduledTimeNs({ expectedCallTime: 1234n }, 9999n, 0n, 100n), 1234n);
   assert.equal(scheduledTimeNs(undefined, 1_049n, 1_000n, 100n), 1_000n);
@@ -107,7 +119,10 @@ test('runNode: parameters → node, subscriptions, a timer at the control period
   assert.deepEqual(fake.state.argv, ['oneflow', 'run', ...argv], 'rcl.init gets the --ros-args (launch remaps, params)');
   assert.equal(fake.state.signalHandlersRemoved, true);
   assert.equal(rosNode.name(), 'arm_policy', 'the -r __node:= remap names the node');
-  assert.deepEqual(rosNode.subscriptions.map((s) => s.topic), ['/joint_states', '/object_pose']);
+  assert.deepEqual(
+    rosNode.subscriptions.map((s) => s.topic),
+    ['/joint_states', '/object_pose'],
+  );
   assert.equal(rosNode.timers.length, 1);
   assert.equal(rosNode.timers[0]!.period, 50_000_000n);
   assert.equal(rosNode.spinning, true);
@@ -117,8 +132,14 @@ test('runNode: parameters → node, subscriptions, a timer at the control period
   for (const stamp of [t - 100_000_000n, t]) {
     rosNode.nowNs = stamp;
     const header = { stamp: timeFromNs(stamp), frame_id: '' };
-    rosNode.deliver('/joint_states', encodeMessage('sensor_msgs/msg/JointState', { header, name: ['agent_x', 'agent_y'], position: [100, 200], velocity: [], effort: [] }));
-    rosNode.deliver('/object_pose', encodeMessage('geometry_msgs/msg/PoseStamped', { header, pose: { position: { x: 250, y: 260, z: 0 }, orientation: { x: 0, y: 0, z: 0, w: 1 } } }));
+    rosNode.deliver(
+      '/joint_states',
+      encodeMessage('sensor_msgs/msg/JointState', { header, name: ['agent_x', 'agent_y'], position: [100, 200], velocity: [], effort: [] }),
+    );
+    rosNode.deliver(
+      '/object_pose',
+      encodeMessage('geometry_msgs/msg/PoseStamped', { header, pose: { position: { x: 250, y: 260, z: 0 }, orientation: { x: 0, y: 0, z: 0, w: 1 } } }),
+    );
   }
   rosNode.timers[0]!.callback({ expectedCallTime: t });
   rosNode.timers[0]!.callback({ expectedCallTime: t + 50_000_000n }); // previous tick may still be in flight: skipped, not queued
@@ -228,7 +249,7 @@ const LAUNCH_PARAMS = (model: string, port: number, simTime: boolean) =>
   `/oneflow_policy:\n  ros__parameters:\n    model: ${model}\n    metrics_port: ${port}\n    log_level: warn\n    use_sim_time: ${simTime}\n`;
 const PARAMS_FILE = '/**:\n  ros__parameters:\n    model: ""\n    control_rate_hz: 20.0\n    metrics_port: 9464\n';
 
-test('runNode: launch_ros\' `/oneflow_policy:` params-file key is applied (rclnodejs 2.2.0 alone ignores it), after `/**`, with -p', async () => {
+test("runNode: launch_ros' `/oneflow_policy:` params-file key is applied (rclnodejs 2.2.0 alone ignores it), after `/**`, with -p", async () => {
   const port = await freePort();
   const base = tempFile('policy.params.yaml', PARAMS_FILE);
   const launch = tempFile('launch_params_x', LAUNCH_PARAMS('/models/from_launch.onnx', port, false));
@@ -240,8 +261,13 @@ test('runNode: launch_ros\' `/oneflow_policy:` params-file key is applied (rclno
       await fakeDeps(fake, { signals }),
     );
     // The fake resolves like 2.2.0: on its own, the node sees only the `/**` file and the -p rule.
-    assert.deepEqual(fake.state.nodes[0]!.getParameterOverrides().map((p) => p.name).sort(), ['control_rate_hz', 'metrics_port', 'model', 'recovery_ticks']);
-    assert.equal(running.config.modelPath, '/models/from_launch.onnx', 'the launch file\'s model');
+    assert.deepEqual(
+      fake.state.nodes[0]!.getParameterOverrides()
+        .map((p) => p.name)
+        .sort(),
+      ['control_rate_hz', 'metrics_port', 'model', 'recovery_ticks'],
+    );
+    assert.equal(running.config.modelPath, '/models/from_launch.onnx', "the launch file's model");
     assert.equal(running.config.metricsPort, port, 'the launch key overrides the /** file given before it');
     assert.equal(running.config.logLevel, 'warn');
     assert.equal(running.config.controlRateHz, 20, 'the /** file still applies');
@@ -284,12 +310,18 @@ test('runNode: use_sim_time from the launch key follows a best-effort /clock (ba
     const t = 1_700_000_010_000_000_000n;
     const clockAt = (ns: bigint) => ({ clock: { sec: Number(ns / 1_000_000_000n), nanosec: Number(ns % 1_000_000_000n) } });
     assert.ok(rosNode.deliverMessage('/clock', clockAt(t - 100_000_000n), 'best_effort') >= 1, 'a best-effort /clock subscription exists');
-    assert.equal(rosNode.now().nanoseconds, t - 100_000_000n, 'sim time advanced from the bag\'s /clock');
+    assert.equal(rosNode.now().nanoseconds, t - 100_000_000n, "sim time advanced from the bag's /clock");
     for (const stamp of [t - 100_000_000n, t]) {
       const header = { stamp: timeFromNs(stamp), frame_id: '' };
       rosNode.deliverMessage('/clock', clockAt(stamp), 'best_effort');
-      rosNode.deliver('/joint_states', encodeMessage('sensor_msgs/msg/JointState', { header, name: ['agent_x', 'agent_y'], position: [100, 200], velocity: [], effort: [] }));
-      rosNode.deliver('/object_pose', encodeMessage('geometry_msgs/msg/PoseStamped', { header, pose: { position: { x: 250, y: 260, z: 0 }, orientation: { x: 0, y: 0, z: 0, w: 1 } } }));
+      rosNode.deliver(
+        '/joint_states',
+        encodeMessage('sensor_msgs/msg/JointState', { header, name: ['agent_x', 'agent_y'], position: [100, 200], velocity: [], effort: [] }),
+      );
+      rosNode.deliver(
+        '/object_pose',
+        encodeMessage('geometry_msgs/msg/PoseStamped', { header, pose: { position: { x: 250, y: 260, z: 0 }, orientation: { x: 0, y: 0, z: 0, w: 1 } } }),
+      );
     }
     // The rcl timer was armed at ROS time 0: its first call after the jump reports an expected time near 0.
     timer.callback({ expectedCallTime: 200_000_000n, actualCallTime: t });
@@ -334,7 +366,10 @@ test('runNode: SIGINT twice (terminal + launch) and SIGTERM during shutdown are 
 test('runNode: once stopped the process exits at once with the signal handlers installed (no natural-exit window)', async () => {
   const fake = makeFakeRclnodejs();
   const proc = new FakeProcess();
-  const running = await runNode(['--ros-args', '-p', 'model:=/m.onnx', '-p', 'metrics_port:=0'], await fakeDeps(fake, { signals: proc, exit: (code) => proc.exit(code) }));
+  const running = await runNode(
+    ['--ros-args', '-p', 'model:=/m.onnx', '-p', 'metrics_port:=0'],
+    await fakeDeps(fake, { signals: proc, exit: (code) => proc.exit(code) }),
+  );
   proc.raise('SIGINT');
   assert.equal(await running.done, 0);
   assert.deepEqual(proc.exits, [{ code: 0, handled: ['SIGINT', 'SIGTERM'] }], 'exit(0) called once, both handlers still installed');
@@ -346,7 +381,10 @@ test('loadRclnodejs: without a sourced ROS 2 it refuses before importing rclnode
     imported = true;
     return {};
   };
-  await assert.rejects(loadRclnodejs(importer, { PATH: '/usr/bin' }), (err: unknown) => err instanceof TransportError && /AMENT_PREFIX_PATH is empty/.test(err.message));
+  await assert.rejects(
+    loadRclnodejs(importer, { PATH: '/usr/bin' }),
+    (err: unknown) => err instanceof TransportError && /AMENT_PREFIX_PATH is empty/.test(err.message),
+  );
   assert.equal(imported, false);
   await loadRclnodejs(importer, { AMENT_PREFIX_PATH: '/opt/ros/jazzy' });
   assert.equal(imported, true);

@@ -11,7 +11,12 @@ import { image, jointState, MS, pose } from '../unit/helpers.js';
 
 const MODELS = new URL('../../../test/fixtures/models/', import.meta.url);
 const model = (name: string): string => new URL(name, MODELS).pathname;
-type Vector = { tolerance?: number; tolerance_px?: number; inputs: Record<string, { data?: number[]; formula?: string; shape: number[] }>; action: { data: number[] } };
+type Vector = {
+  tolerance?: number;
+  tolerance_px?: number;
+  inputs: Record<string, { data?: number[]; formula?: string; shape: number[] }>;
+  action: { data: number[] };
+};
 const vector = (name: string): Vector => JSON.parse(readFileSync(new URL(name, MODELS), 'utf8')) as Vector;
 
 const opened: OnnxPolicy[] = [];

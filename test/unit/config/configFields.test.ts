@@ -15,8 +15,15 @@ import type { RclModule, RclNode, RclParameter } from '../../../src/transport/rc
 const fromParams = (...items: string[]) => validateConfig({ modelPath: 'm.onnx', ...configInputFromValues(parseParamAssignments(items)) });
 
 test('--param accepts the printed snake_case names and the NodeConfig paths, typed by the field kind', () => {
-  const c = fromParams('control_rate_hz=20', 'deadlineSec=0.03', 'camera_topic=/wrist/image_raw', 'action_joint_names=[shoulder, elbow]',
-    'hold_position=[0.5, 1]', 'execution_mode=dp', 'topics.jointStates=/arm/joint_states');
+  const c = fromParams(
+    'control_rate_hz=20',
+    'deadlineSec=0.03',
+    'camera_topic=/wrist/image_raw',
+    'action_joint_names=[shoulder, elbow]',
+    'hold_position=[0.5, 1]',
+    'execution_mode=dp',
+    'topics.jointStates=/arm/joint_states',
+  );
   assert.equal(c.controlRateHz, 20);
   assert.equal(c.deadlineSec, 0.03);
   assert.equal(c.topics.camera, '/wrist/image_raw');
@@ -31,27 +38,42 @@ test('--param accepts the printed snake_case names and the NodeConfig paths, typ
 });
 
 test('an unknown --param name is refused with a "did you mean" (controlRateHZ=20 used to run at 10 Hz)', () => {
-  assert.throws(() => fromParams('controlRateHZ=20'), (err: unknown) => {
-    assert.ok(err instanceof ConfigError);
-    assert.equal(err.code, 'CONFIG_INVALID');
-    assert.equal(err.field, 'controlRateHZ');
-    assert.match(err.message, /unknown parameter controlRateHZ \(= '20'\) \(did you mean 'control_rate_hz'\?\)/);
-    return true;
-  });
-  assert.throws(() => fromParams('dedline_sec=0.05', 'warmup=3', 'noise'), (err: unknown) => {
-    assert.ok(err instanceof ConfigError);
-    assert.deepEqual(err.problems.map((p) => p.field), ['dedline_sec', 'warmup', '--param']);
-    assert.match(err.message, /did you mean 'deadline_sec'/);
-    assert.match(err.message, /--param must be name=value/);
-    return true;
-  });
+  assert.throws(
+    () => fromParams('controlRateHZ=20'),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.equal(err.code, 'CONFIG_INVALID');
+      assert.equal(err.field, 'controlRateHZ');
+      assert.match(err.message, /unknown parameter controlRateHZ \(= '20'\) \(did you mean 'control_rate_hz'\?\)/);
+      return true;
+    },
+  );
+  assert.throws(
+    () => fromParams('dedline_sec=0.05', 'warmup=3', 'noise'),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.deepEqual(
+        err.problems.map((p) => p.field),
+        ['dedline_sec', 'warmup', '--param'],
+      );
+      assert.match(err.message, /did you mean 'deadline_sec'/);
+      assert.match(err.message, /--param must be name=value/);
+      return true;
+    },
+  );
   // A non-number stays a string, so validation names it instead of a NaN.
   assert.throws(() => fromParams('control_rate_hz=fast'), /controlRateHz must be a number in \(0, 1000\], got 'fast'/);
 });
 
 test('validateConfig refuses keys that are no field (a typo in code or a spread of user input)', () => {
-  assert.throws(() => validateConfig({ modelPath: 'm.onnx', controlRateHZ: 20 } as NodeConfigInput), /unknown parameter controlRateHZ .*did you mean 'control_rate_hz'/);
-  assert.throws(() => validateConfig({ modelPath: 'm.onnx', topics: { camra: '/c' } } as unknown as NodeConfigInput), /unknown parameter topics\.camra .*did you mean 'topics\.camera'/);
+  assert.throws(
+    () => validateConfig({ modelPath: 'm.onnx', controlRateHZ: 20 } as NodeConfigInput),
+    /unknown parameter controlRateHZ .*did you mean 'control_rate_hz'/,
+  );
+  assert.throws(
+    () => validateConfig({ modelPath: 'm.onnx', topics: { camra: '/c' } } as unknown as NodeConfigInput),
+    /unknown parameter topics\.camra .*did you mean 'topics\.camera'/,
+  );
 });
 
 test('ROS descriptor ranges, --print-params and validation come from one row: every edge agrees', () => {
@@ -109,15 +131,43 @@ test('didYouMean ignores case and separators and stays quiet when nothing is clo
 
 /** Just enough of rclnodejs for declareRosParameters: overrides in, declared parameters out. */
 function fakeRcl(overrides: RclParameter[]): { rcl: RclModule; node: RclNode } {
-  const T = { PARAMETER_NOT_SET: 0, PARAMETER_BOOL: 1, PARAMETER_INTEGER: 2, PARAMETER_DOUBLE: 3, PARAMETER_STRING: 4,
-    PARAMETER_BOOL_ARRAY: 6, PARAMETER_INTEGER_ARRAY: 7, PARAMETER_DOUBLE_ARRAY: 8, PARAMETER_STRING_ARRAY: 9 };
+  const T = {
+    PARAMETER_NOT_SET: 0,
+    PARAMETER_BOOL: 1,
+    PARAMETER_INTEGER: 2,
+    PARAMETER_DOUBLE: 3,
+    PARAMETER_STRING: 4,
+    PARAMETER_BOOL_ARRAY: 6,
+    PARAMETER_INTEGER_ARRAY: 7,
+    PARAMETER_DOUBLE_ARRAY: 8,
+    PARAMETER_STRING_ARRAY: 9,
+  };
   const declared = new Set<string>(['use_sim_time']); // rclnodejs' TimeSource declares it on every node
   const rcl = {
     ParameterType: T,
-    Parameter: class { constructor(readonly name: string, readonly type: number, readonly value: unknown) {} },
-    ParameterDescriptor: class { additionalConstraints = ''; constructor(readonly name: string) {} },
-    IntegerRange: class { constructor(readonly fromValue: bigint, readonly toValue: bigint) {} },
-    FloatingPointRange: class { constructor(readonly fromValue: number, readonly toValue: number) {} },
+    Parameter: class {
+      constructor(
+        readonly name: string,
+        readonly type: number,
+        readonly value: unknown,
+      ) {}
+    },
+    ParameterDescriptor: class {
+      additionalConstraints = '';
+      constructor(readonly name: string) {}
+    },
+    IntegerRange: class {
+      constructor(
+        readonly fromValue: bigint,
+        readonly toValue: bigint,
+      ) {}
+    },
+    FloatingPointRange: class {
+      constructor(
+        readonly fromValue: number,
+        readonly toValue: number,
+      ) {}
+    },
   } as unknown as RclModule;
   const node = {
     getParameterOverrides: () => overrides,
@@ -132,10 +182,13 @@ test('an unknown ROS parameter is refused with a "did you mean"; use_sim_time an
   const good = fakeRcl([p('model', 4, 'm.onnx'), p('use_sim_time', 1, true), p('qos_overrides./clock.subscription.depth', 2, 1n)]);
   assert.equal(declareRosParameters(good.rcl, good.node)['model'], 'm.onnx');
   const typo = fakeRcl([p('model', 4, 'm.onnx'), p('controlRateHZ', 3, 20), p('deadline_s', 3, 0.05)]);
-  assert.throws(() => declareRosParameters(typo.rcl, typo.node), (err: unknown) => {
-    assert.ok(err instanceof ConfigError);
-    assert.match(err.message, /unknown parameter controlRateHZ \(= 20\) \(did you mean 'control_rate_hz'\?\)/);
-    assert.match(err.message, /unknown parameter deadline_s .*did you mean 'deadline_sec'/);
-    return true;
-  });
+  assert.throws(
+    () => declareRosParameters(typo.rcl, typo.node),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.match(err.message, /unknown parameter controlRateHZ \(= 20\) \(did you mean 'control_rate_hz'\?\)/);
+      assert.match(err.message, /unknown parameter deadline_s .*did you mean 'deadline_sec'/);
+      return true;
+    },
+  );
 });

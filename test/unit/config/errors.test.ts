@@ -5,7 +5,17 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { BagError } from '../../../src/bag/errors.js';
-import { ERROR_CODES, EXIT_STATUS, EXIT_STATUS_OF_CODE, ConfigError, InferenceWorkerError, OneflowError, TransportError, UsageError, exitStatusOf } from '../../../src/errors.js';
+import {
+  ERROR_CODES,
+  EXIT_STATUS,
+  EXIT_STATUS_OF_CODE,
+  ConfigError,
+  InferenceWorkerError,
+  OneflowError,
+  TransportError,
+  UsageError,
+  exitStatusOf,
+} from '../../../src/errors.js';
 import { SchemaError } from '../../../src/msgs/codec.js';
 import { ModelContractError, OnnxFormatError } from '../../../src/onnx/errors.js';
 
@@ -13,7 +23,8 @@ const ROOT = new URL('../../../../', import.meta.url).pathname;
 
 function sources(dir: string): string[] {
   return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []);
+    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 }
 
 // A module-private class caught in the same file (a control-flow signal such as cdrBounds' Refusal) never reaches a

@@ -35,13 +35,16 @@ const BAD: [string, unknown, RegExp][] = [
 
 for (const [field, value, re] of BAD) {
   test(`refuses ${field} = ${JSON.stringify(value)} naming the field, value and range`, () => {
-    assert.throws(() => validateConfig({ modelPath: 'm.onnx', controlRateHz: 10, [field]: value }), (err: unknown) => {
-      assert.ok(err instanceof ConfigError);
-      assert.equal(err.code, 'CONFIG_INVALID');
-      assert.equal(err.field, field);
-      assert.match(err.message, re);
-      return true;
-    });
+    assert.throws(
+      () => validateConfig({ modelPath: 'm.onnx', controlRateHz: 10, [field]: value }),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.equal(err.code, 'CONFIG_INVALID');
+        assert.equal(err.field, field);
+        assert.match(err.message, re);
+        return true;
+      },
+    );
   });
 }
 
@@ -51,6 +54,9 @@ test('every invalid field is reported at once; bad topic names too', () => {
     assert.fail('should throw');
   } catch (err) {
     assert.ok(err instanceof ConfigError);
-    assert.deepEqual(err.problems.map((p) => p.field), ['controlRateHz', 'topics.camera', 'recoveryTicks']);
+    assert.deepEqual(
+      err.problems.map((p) => p.field),
+      ['controlRateHz', 'topics.camera', 'recoveryTicks'],
+    );
   }
 });

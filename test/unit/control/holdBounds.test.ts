@@ -30,7 +30,10 @@ test('absurd measured joints (1e6, -50) are not commanded as the SAFE hold; the 
   assert.equal(r.chunk, null, `published ${JSON.stringify(r.chunk && [...r.chunk.data])}`);
   assert.equal(chunks.length, 0);
   assert.match(r.detail, /hold not published: measured agent_x = 1000000 outside \[0, 512\]/);
-  assert.ok(logger.records.some((l) => l.level === 'warn' && /measured agent_x/.test(String(l.fields['detail']))), 'a warning is logged');
+  assert.ok(
+    logger.records.some((l) => l.level === 'warn' && /measured agent_x/.test(String(l.fields['detail']))),
+    'a warning is logged',
+  );
 });
 
 test('plausible measured joints are held (the bounds check lets valid holds through)', async () => {

@@ -31,7 +31,7 @@ test('valueAt interpolates inside the chunk only; commandedAt gives the last due
   assert.deepEqual([...v], [0, 0]);
 });
 
-test('temporal ensembling weights exp(−m·i), oldest chunk i = 0, on the newest chunk\'s grid', () => {
+test("temporal ensembling weights exp(−m·i), oldest chunk i = 0, on the newest chunk's grid", () => {
   const e = new TemporalEnsemble(Math.log(2), 16); // weights 1, 1/2, 1/4 …
   const a = chunkFromAction(Float32Array.from([0, 0, 0, 0]), 1, 0, 4, 0n, DT, 0); // rows at 0…0.3 s = 0
   const first = e.add(a, 0n);
@@ -39,7 +39,10 @@ test('temporal ensembling weights exp(−m·i), oldest chunk i = 0, on the newes
   const b = chunkFromAction(Float32Array.from([30, 30, 30, 30]), 1, 0, 4, DT, DT, 0); // rows at 0.1…0.4 s = 30
   const out = e.add(b, DT);
   // rows 0.1–0.3 s: (1·0 + 0.5·30) / 1.5 = 10; row 0.4 s only covered by b → 30
-  assert.deepEqual([...out.data].map((x) => Math.round(x * 1e9) / 1e9), [10, 10, 10, 30]);
+  assert.deepEqual(
+    [...out.data].map((x) => Math.round(x * 1e9) / 1e9),
+    [10, 10, 10, 30],
+  );
   assert.equal(e.size, 2);
   e.clear();
   assert.equal(e.size, 0);

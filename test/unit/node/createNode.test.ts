@@ -129,15 +129,27 @@ test('stale_input: RUNNING → DEGRADED publishing the tail, then SAFE holding t
   assert.equal(h.node.ready, false);
   // observations return: N ok ticks holding, then RUNNING with fresh chunks
   const back = await runTicks(h, 20, 23);
-  assert.deepEqual(back.map((r) => r.state), ['SAFE', 'RUNNING', 'RUNNING']);
-  assert.deepEqual(back.map((r) => r.chunk!.fallback), [true, false, false]);
+  assert.deepEqual(
+    back.map((r) => r.state),
+    ['SAFE', 'RUNNING', 'RUNNING'],
+  );
+  assert.deepEqual(
+    back.map((r) => r.chunk!.fallback),
+    [true, false, false],
+  );
 });
 
 test('deadline_miss (result later than the budget) keeps the tail; the budget shrinks by how late the tick starts', async () => {
   const h = harness({ controlRateHz: 10, deadlineSec: 0.05 }, { latencySec: (call) => (call === 3 ? 0.06 : 0.001) });
   const reports = await runTicks(h, 0, 5);
-  assert.deepEqual(reports.map((r) => r.outcome), ['ok', 'ok', 'ok', 'deadline_miss', 'ok']);
-  assert.deepEqual(reports.map((r) => r.state), ['SAFE', 'RUNNING', 'RUNNING', 'DEGRADED', 'DEGRADED']);
+  assert.deepEqual(
+    reports.map((r) => r.outcome),
+    ['ok', 'ok', 'ok', 'deadline_miss', 'ok'],
+  );
+  assert.deepEqual(
+    reports.map((r) => r.state),
+    ['SAFE', 'RUNNING', 'RUNNING', 'DEGRADED', 'DEGRADED'],
+  );
   assert.match(reports[3]!.detail, /no action within 0\.050000 s/);
   assert.equal(reports[3]!.chunk!.fallback, true);
   assert.equal(h.metrics.ticks.get('deadline_miss'), 1);
@@ -158,16 +170,22 @@ test('deadline_miss (result later than the budget) keeps the tail; the budget sh
 
 test('invalid_output: NaN, Inf and out-of-bounds chunks are refused; error: runtime errors and throwing policies', async () => {
   const bad = [NaN, Infinity, 600, -1];
-  const h = harness({}, {
-    act: (_i, action, call) => {
-      action.fill(100);
-      if (call >= 2 && call < 6) action[5] = bad[call - 2]!;
-      if (call === 7) throw new Error('boom');
+  const h = harness(
+    {},
+    {
+      act: (_i, action, call) => {
+        action.fill(100);
+        if (call >= 2 && call < 6) action[5] = bad[call - 2]!;
+        if (call === 7) throw new Error('boom');
+      },
+      failWith: (call) => (call === 6 ? 'onnxruntime: out of memory' : null),
     },
-    failWith: (call) => (call === 6 ? 'onnxruntime: out of memory' : null),
-  });
+  );
   const reports = await runTicks(h, 0, 9);
-  assert.deepEqual(reports.map((r) => r.outcome), ['ok', 'ok', 'invalid_output', 'invalid_output', 'invalid_output', 'invalid_output', 'error', 'error', 'ok']);
+  assert.deepEqual(
+    reports.map((r) => r.outcome),
+    ['ok', 'ok', 'invalid_output', 'invalid_output', 'invalid_output', 'invalid_output', 'error', 'error', 'ok'],
+  );
   assert.match(reports[2]!.detail, /action\[2\]\[1\] is NaN/);
   assert.match(reports[4]!.detail, /= 600 outside \[0, 512\]/);
   assert.equal(reports[6]!.detail, 'onnxruntime: out of memory');
@@ -195,7 +213,10 @@ test('dp mode: infers when the n_action_steps window runs out and publishes that
   const reports = await runTicks(h, 0, 18);
   // window action[1 … 8] = t_obs … t_obs + 7dt; the row at t_obs is already due at t_obs + 5 ms, so 7 rows are
   // published and the window is exhausted after 7 ticks (at most n_action_steps = 8 ticks apart)
-  assert.deepEqual(reports.map((r) => (r.inferred ? 1 : 0)), [1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0]);
+  assert.deepEqual(
+    reports.map((r) => (r.inferred ? 1 : 0)),
+    [1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0],
+  );
   assert.ok(reports.every((r) => r.outcome === 'ok' && r.state === 'RUNNING'));
   const c = reports[7]!.chunk!;
   assert.deepEqual([c.first_step_offset, c.horizon], [1, 7]);
@@ -226,7 +247,10 @@ test('temporal ensembling: published rows average the overlapping chunks', async
 
 test('onMessage: accepted / rejected (counted, never throws) / ignored', () => {
   const h = harness();
-  assert.deepEqual(h.node.onMessage('/joint_states', 'sensor_msgs/msg/JointState', jointState(0n, J, [1, 2]), 0n), { kind: 'accepted', source: 'joint_states' });
+  assert.deepEqual(h.node.onMessage('/joint_states', 'sensor_msgs/msg/JointState', jointState(0n, J, [1, 2]), 0n), {
+    kind: 'accepted',
+    source: 'joint_states',
+  });
   const v = h.node.onMessage('/joint_states', 'sensor_msgs/msg/JointState', jointState(MS, ['agent_x'], [1]), 0n);
   assert.equal(v.kind === 'rejected' && v.reason, 'missing_joint');
   assert.deepEqual(h.node.onMessage('/camera/image_raw', 'sensor_msgs/msg/Image', {}, 0n), { kind: 'ignored' });
@@ -243,6 +267,9 @@ test('onMessage: accepted / rejected (counted, never throws) / ignored', () => {
 test('config is cross-checked against the policy: wrong hold length and names are refused with numbers', () => {
   const policy = new FakePolicy(testPolicySpec());
   assert.throws(() => createNode({ config: validateConfig({ modelPath: 'x', holdPosition: [1, 2, 3] }), policy }), /holdPosition must be 2 numbers/);
-  assert.throws(() => createNode({ config: validateConfig({ modelPath: 'x', holdPosition: [1, 600] }), policy }), /holdPosition\[1\] must be within the model's action bounds \[0, 512\], got 600/);
+  assert.throws(
+    () => createNode({ config: validateConfig({ modelPath: 'x', holdPosition: [1, 600] }), policy }),
+    /holdPosition\[1\] must be within the model's action bounds \[0, 512\], got 600/,
+  );
   assert.throws(() => createNode({ config: validateConfig({ modelPath: 'x', actionJointNames: ['a'] }), policy }), /actionJointNames must be 2 names/);
 });

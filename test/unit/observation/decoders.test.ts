@@ -12,10 +12,11 @@ for (const encoding of ['rgb8', 'bgr8', 'rgba8', 'bgra8']) {
   test(`Image ${encoding} at the model size is copied exactly as RGB`, () => {
     const out = new Uint8Array(5 * 3 * 3);
     assert.equal(decodeImage(image(0n, 5, 3, encoding), out, 5, 3), null);
-    for (let y = 0; y < 3; y++) for (let x = 0; x < 5; x++) {
-      const o = (y * 5 + x) * 3;
-      assert.deepEqual([...out.subarray(o, o + 3)], [x, y, x + y], `pixel ${x},${y}`);
-    }
+    for (let y = 0; y < 3; y++)
+      for (let x = 0; x < 5; x++) {
+        const o = (y * 5 + x) * 3;
+        assert.deepEqual([...out.subarray(o, o + 3)], [x, y, x + y], `pixel ${x},${y}`);
+      }
   });
 }
 
@@ -60,7 +61,8 @@ test('Image refusals: unknown encoding, step too small, data size contradicting 
     [{ ...image(0n, 4, 4, 'rgb8'), width: 0, step: 0, data: new Uint8Array(0) }, 'size'],
     [{ ...image(0n, 4, 4, 'rgb8'), data: [1, 2, 3] as unknown as Uint8Array }, 'malformed'],
   ];
-  for (const [msg, reason] of cases) assert.equal(decodeImage(msg, out, 4, 4)?.reason, reason, JSON.stringify({ e: msg.encoding, s: msg.step, n: msg.data.length, h: msg.height }));
+  for (const [msg, reason] of cases)
+    assert.equal(decodeImage(msg, out, 4, 4)?.reason, reason, JSON.stringify({ e: msg.encoding, s: msg.step, n: msg.data.length, h: msg.height }));
   assert.match(decodeImage(cases[2]![0], out, 4, 4)!.detail, /47 bytes, step 12 × height 4 = 48/);
 });
 
@@ -80,7 +82,15 @@ test('CompressedImage png decodes losslessly; jpeg decodes close to the source',
   assert.equal(decodeCompressedImage({ header: { stamp: { sec: 0, nanosec: 0 }, frame_id: '' }, format: 'png', data: pngBytes }, out, w, h), null);
   assert.deepEqual([...out.subarray((3 * w + 5) * 3, (3 * w + 5) * 3 + 3)], [40, 24, 128]);
   const jpg = jpeg.encode({ data: Buffer.from(rgbaGradient(w, h)), width: w, height: h }, 95).data;
-  assert.equal(decodeCompressedImage({ header: { stamp: { sec: 0, nanosec: 0 }, frame_id: '' }, format: 'rgb8; jpeg compressed bgr8', data: new Uint8Array(jpg) }, out, w, h), null);
+  assert.equal(
+    decodeCompressedImage(
+      { header: { stamp: { sec: 0, nanosec: 0 }, frame_id: '' }, format: 'rgb8; jpeg compressed bgr8', data: new Uint8Array(jpg) },
+      out,
+      w,
+      h,
+    ),
+    null,
+  );
   const p = (3 * w + 5) * 3;
   assert.ok(Math.abs(out[p]! - 40) <= 8 && Math.abs(out[p + 1]! - 24) <= 8 && Math.abs(out[p + 2]! - 128) <= 8, `jpeg pixel ${[...out.subarray(p, p + 3)]}`);
 });
@@ -89,7 +99,10 @@ test('CompressedImage refusals: unknown format, bytes contradicting the format, 
   const out = new Uint8Array(4 * 4 * 3);
   const hdr = { stamp: { sec: 0, nanosec: 0 }, frame_id: '' };
   assert.equal(decodeCompressedImage({ header: hdr, format: 'tiff', data: new Uint8Array(10) }, out, 4, 4)?.reason, 'encoding');
-  assert.equal(decodeCompressedImage({ header: hdr, format: 'jpeg', data: new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0]) }, out, 4, 4)?.reason, 'decode_error');
+  assert.equal(
+    decodeCompressedImage({ header: hdr, format: 'jpeg', data: new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0]) }, out, 4, 4)?.reason,
+    'decode_error',
+  );
   const truncated = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 16, 1, 2, 3]);
   assert.equal(decodeCompressedImage({ header: hdr, format: 'jpeg', data: truncated }, out, 4, 4)?.reason, 'decode_error');
   const badPng = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 9, 9, 9]);

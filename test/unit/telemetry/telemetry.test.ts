@@ -99,7 +99,12 @@ test('/healthz, /readyz answer 200 or 503 with the detail; unknown paths 404; no
 
 test('pino logs are JSON lines with the numbers as fields; LogThrottle admits one per key per interval', () => {
   const lines: string[] = [];
-  const sink = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(String(chunk));
+      cb();
+    },
+  });
   const log = pinoLogger('info', sink as never);
   log.warn({ ageSec: 0.61, limitSec: 0.5, source: 'camera' }, 'tick not ok');
   log.debug({ x: 1 }, 'hidden at info');
