@@ -103,6 +103,23 @@ def teacher_split(teacher_dir: Path, cfg: DistillConfig, n_episodes: int) -> tup
     return split_episodes(n_episodes, cfg.max_train_episodes, cfg.val_ratio, cfg.split_seed)
 
 
+def load_teacher_and_data(teacher_dir: Path, cfg, dev: torch.device, dataset: PushTSequenceDataset | None,
+                          val_dataset: PushTSequenceDataset | None
+                          ) -> tuple[TeacherPolicy, PushTSequenceDataset, PushTSequenceDataset | None]:
+    """The frozen teacher on `dev` and, unless given, its train/val windows (`teacher_split`) shaped by its config.
+    Shared by every distillation method (OneFlow, CP, OneDP); `cfg` needs zarr_path and the split fields."""
+    teacher = load_checkpoint(teacher_dir, dev).requires_grad_(False)
+    if dataset is None:
+        tcfg = teacher.config
+        buf = load_replay_buffer(cfg.zarr_path)
+        train_eps, val_eps = teacher_split(teacher_dir, cfg, buf.n_episodes)
+        kw = dict(horizon=tcfg.horizon, n_obs_steps=tcfg.n_obs_steps, n_action_steps=tcfg.n_action_steps,
+                  with_image=tcfg.uses_image)
+        dataset = PushTSequenceDataset(buf, train_eps, **kw)
+        val_dataset = PushTSequenceDataset(buf, val_eps, **kw) if len(val_eps) else None
+    return teacher, dataset, val_dataset
+
+
 def _crop_generator(crop_seed: int | None) -> torch.Generator | None:
     return None if crop_seed is None else torch.Generator().manual_seed(crop_seed)
 
@@ -195,15 +212,8 @@ def distill(teacher_dir: str | Path, cfg: DistillConfig, out_dir: str | Path, de
             return json.loads((out / "summary.json").read_text())
     dev = torch.device(device)
     torch.manual_seed(cfg.seed)
-    teacher = load_checkpoint(teacher_dir, dev).requires_grad_(False)
+    teacher, dataset, val_dataset = load_teacher_and_data(teacher_dir, cfg, dev, dataset, val_dataset)
     tcfg = teacher.config
-    if dataset is None:
-        buf = load_replay_buffer(cfg.zarr_path)
-        train_eps, val_eps = teacher_split(teacher_dir, cfg, buf.n_episodes)
-        kw = dict(horizon=tcfg.horizon, n_obs_steps=tcfg.n_obs_steps, n_action_steps=tcfg.n_action_steps,
-                  with_image=tcfg.uses_image)
-        dataset = PushTSequenceDataset(buf, train_eps, **kw)
-        val_dataset = PushTSequenceDataset(buf, val_eps, **kw) if len(val_eps) else None
     student = OneFlowStudentPolicy.from_teacher(teacher, name=cfg.name).to(dev).train()
     ema = Ema(student) if cfg.use_ema else None
     opt = torch.optim.AdamW(student.parameters(), lr=cfg.lr, betas=cfg.betas, weight_decay=cfg.weight_decay)

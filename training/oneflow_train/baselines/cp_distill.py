@@ -22,10 +22,10 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from ..checkpoint import load_checkpoint, read_config, save_checkpoint
+from ..checkpoint import read_config, save_checkpoint
 from ..config_fields import known_fields
-from ..data.pusht import PushTSequenceDataset, load_replay_buffer
-from ..distill import _crop_generator, paired_endpoint_mse, teacher_split
+from ..data.pusht import PushTSequenceDataset
+from ..distill import _crop_generator, load_teacher_and_data, paired_endpoint_mse
 from ..ema import Ema
 from ..lr_schedule import make_lr_scheduler
 from ..sampling import ddim_timesteps
@@ -90,15 +90,8 @@ def distill_cp(teacher_dir: str | Path, cfg: CpDistillConfig, out_dir: str | Pat
     teacher_dir, out, dev = Path(teacher_dir), Path(out_dir), torch.device(device)
     out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(cfg.seed)
-    teacher = load_checkpoint(teacher_dir, dev).requires_grad_(False)
+    teacher, dataset, val_dataset = load_teacher_and_data(teacher_dir, cfg, dev, dataset, val_dataset)
     tcfg = teacher.config
-    if dataset is None:
-        buf = load_replay_buffer(cfg.zarr_path)
-        train_eps, val_eps = teacher_split(teacher_dir, cfg, buf.n_episodes)
-        kw = dict(horizon=tcfg.horizon, n_obs_steps=tcfg.n_obs_steps, n_action_steps=tcfg.n_action_steps,
-                  with_image=tcfg.uses_image)
-        dataset = PushTSequenceDataset(buf, train_eps, **kw)
-        val_dataset = PushTSequenceDataset(buf, val_eps, **kw) if len(val_eps) else None
     student = CpStudentPolicy.from_teacher(teacher, name=cfg.name, dropout=cfg.dropout, n_bins=cfg.n_bins,
                                            chain_sigmas=cfg.chain_sigmas).to(dev).train()
     target = student.target_copy().train()  # dropout active in both, as CP's model and model_ema

@@ -21,10 +21,10 @@ from typing import Any, Mapping
 import numpy as np
 import torch
 
-from ..checkpoint import load_checkpoint, read_config, save_checkpoint
+from ..checkpoint import read_config, save_checkpoint
 from ..config_fields import known_fields
-from ..data.pusht import PushTSequenceDataset, load_replay_buffer
-from ..distill import teacher_cond, teacher_split
+from ..data.pusht import PushTSequenceDataset
+from ..distill import load_teacher_and_data, teacher_cond
 from ..export_contract import code_commit
 from ..policies.teacher import TeacherPolicy
 from .onedp_loss import WEIGHTINGS, diffuse, draw_timesteps, dsm_loss, generator_surrogate, kl_gradient
@@ -161,15 +161,8 @@ def distill_onedp(teacher_dir: str | Path, cfg: OneDPDistillConfig, out_dir: str
     out.mkdir(parents=True, exist_ok=True)
     dev = torch.device(device)
     torch.manual_seed(cfg.seed)
-    teacher = load_checkpoint(teacher_dir, dev).requires_grad_(False)
+    teacher, dataset, val_dataset = load_teacher_and_data(teacher_dir, cfg, dev, dataset, val_dataset)
     tcfg = teacher.config
-    if dataset is None:
-        buf = load_replay_buffer(cfg.zarr_path)
-        train_eps, val_eps = teacher_split(teacher_dir, cfg, buf.n_episodes)
-        kw = dict(horizon=tcfg.horizon, n_obs_steps=tcfg.n_obs_steps, n_action_steps=tcfg.n_action_steps,
-                  with_image=tcfg.uses_image)
-        dataset = PushTSequenceDataset(buf, train_eps, **kw)
-        val_dataset = PushTSequenceDataset(buf, val_eps, **kw) if len(val_eps) else None
     generator = OneDPPolicy.from_teacher(teacher, cfg.variant, cfg.generator_k, cfg.name).to(dev).train()
     opt_g = torch.optim.Adam(generator.parameters(), lr=cfg.generator_lr, betas=cfg.betas)
     fake, opt_f = None, None
