@@ -13,9 +13,6 @@ from oneflow_train.baselines.cp_distill import CpDistillConfig, distill_cp
 from oneflow_train.baselines.cp_sigma import edm_sigmas, heun_step, teacher_denoiser, vp_input_scale
 from oneflow_train.baselines.cp_student import CpLossConfig, CpStudentPolicy
 from oneflow_train.checkpoint import load_checkpoint, save_checkpoint
-from oneflow_train.data.keypoints import keypoint_obs_from_state
-from oneflow_train.data.normalizer import Normalizer
-from oneflow_train.data.pusht import PushTSequenceDataset, load_replay_buffer
 from oneflow_train.evaluation.factory import make_policy
 from oneflow_train.export import export_policy, sampler_facts
 from oneflow_train.export_parity import dataset_observations, normalised_action_error, onnx_predict, torch_predict
@@ -27,18 +24,8 @@ TINY = dict(name="tiny", obs_type="keypoints", down_dims=(16, 32), kernel_size=3
 
 
 @pytest.fixture(scope="module")
-def data():
-    torch.set_num_threads(1)
-    buf = load_replay_buffer()
-    ds = PushTSequenceDataset(buf, [0, 1], horizon=16, n_obs_steps=2, n_action_steps=8)
-    val = PushTSequenceDataset(buf, [2], horizon=16, n_obs_steps=2, n_action_steps=8)
-    raw = ds.raw_arrays()
-    norm = Normalizer().fit({"obs": keypoint_obs_from_state(raw["state"]), "action": raw["action"]})
-    return ds, val, norm
-
-
-@pytest.fixture(scope="module")
 def teacher(data):
+    torch.set_num_threads(1)
     torch.manual_seed(0)
     return TeacherPolicy(TeacherConfig(**TINY), data[2]).eval()
 

@@ -17,9 +17,6 @@ from oneflow_train.baselines.onedp_distill import (
 from oneflow_train.baselines.onedp_loss import diffuse, dsm_loss, kl_gradient
 from oneflow_train.baselines.onedp_policy import OneDPConfig, OneDPPolicy
 from oneflow_train.checkpoint import load_checkpoint, read_config, save_checkpoint
-from oneflow_train.data.keypoints import keypoint_obs_from_state
-from oneflow_train.data.normalizer import Normalizer
-from oneflow_train.data.pusht import PushTSequenceDataset, load_replay_buffer
 from oneflow_train.evaluation.factory import make_policy
 from oneflow_train.export import export_policy
 from oneflow_train.export_parity import normalised_action_error, onnx_predict, torch_predict
@@ -27,16 +24,6 @@ from oneflow_train.policies.teacher import TeacherPolicy
 from oneflow_train.policies.teacher_config import TeacherConfig
 
 TINY = dict(name="tiny", obs_type="keypoints", down_dims=(16, 32), step_embed_dim=16, n_groups=4)
-
-
-@pytest.fixture(scope="module")
-def data():
-    buf = load_replay_buffer()
-    ds = PushTSequenceDataset(buf, [0, 1], horizon=16, n_obs_steps=2, n_action_steps=8)
-    val = PushTSequenceDataset(buf, [2], horizon=16, n_obs_steps=2, n_action_steps=8)
-    raw = ds.raw_arrays()
-    norm = Normalizer().fit({"obs": keypoint_obs_from_state(raw["state"]), "action": raw["action"]})
-    return ds, val, norm
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,6 @@ import pytest
 import torch
 
 from oneflow_train.checkpoint import load_checkpoint, save_checkpoint
-from oneflow_train.data.keypoints import keypoint_obs_from_state
-from oneflow_train.data.normalizer import Normalizer
-from oneflow_train.data.pusht import PushTSequenceDataset, load_replay_buffer
 from oneflow_train.distill import DistillConfig, distill, solve_teacher
 from oneflow_train.policies.oneflow_student import (
     LossConfig,
@@ -22,16 +19,6 @@ from oneflow_train.rf_frame import rf_coefficients
 from oneflow_train.sampling import ddim_timesteps
 
 TINY = dict(name="tiny", obs_type="keypoints", down_dims=(16, 32), step_embed_dim=16, n_groups=4)
-
-
-@pytest.fixture(scope="module")
-def data():
-    buf = load_replay_buffer()
-    ds = PushTSequenceDataset(buf, [0, 1], horizon=16, n_obs_steps=2, n_action_steps=8)
-    val = PushTSequenceDataset(buf, [2], horizon=16, n_obs_steps=2, n_action_steps=8)
-    raw = ds.raw_arrays()
-    norm = Normalizer().fit({"obs": keypoint_obs_from_state(raw["state"]), "action": raw["action"]})
-    return ds, val, norm
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from oneflow_train.distill import DistillConfig, distill
 from oneflow_train.distill_resume import load_resume_state
 from oneflow_train.lr_schedule import cosine_with_warmup
 
-from test_distill import data, teacher  # noqa: F401  (pytest fixtures)
+from test_distill import teacher  # noqa: F401  (pytest fixture; `data` comes from conftest.py)
 
 PLAN = dict(name="tiny_student", epochs=2, batch_size=8, max_batches_per_epoch=3, teacher_steps=4, warmup_steps=1,
             val_samples=8, val_episodes=0, resume_every_steps=0, checkpoint_every_epochs=1,

@@ -8,7 +8,7 @@ from oneflow_train.checkpoint import save_checkpoint
 from oneflow_train.distill import DistillConfig, distill
 from oneflow_train.distill_validation import best_snapshot, validation_seeds
 
-from test_distill import data, teacher  # noqa: F401  (pytest fixtures)
+from test_distill import teacher  # noqa: F401  (pytest fixture; `data` comes from conftest.py)
 
 
 def test_validation_seeds_are_the_validation_range():
